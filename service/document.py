@@ -60,7 +60,7 @@ class Page(BaseModel):
     image: Any = Field(default=None, exclude=True, repr=False)  # upright grey/RGB np.ndarray
     tokens: list[Token] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
-    outside: list[int] = Field(default_factory=list)  # tokens in no table cell
+    lines: list[list[int]] = Field(default_factory=list)  # text lines of tokens in no table cell
     warnings: list[str] = Field(default_factory=list)
 
     def pixel_box(self, box: Box) -> tuple[int, int, int, int]:

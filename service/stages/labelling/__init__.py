@@ -1,0 +1,25 @@
+"""Field labelling: every token gets a service.labels.FieldLabel.
+
+Labellers are registered under "labellers": `classifier` (the learned layout-aware
+token classifier, the default once its weights ship) and `keywords` (header-keyword
+rules, the fallback). Reconstruction reads only the labels and the geometry.
+"""
+
+from __future__ import annotations
+
+from ...document import Document
+from ...registry import create, register
+from . import keywords  # noqa: F401  (registers the labeller)
+
+
+@register("stages", "labelling")
+def make_labelling(labeller: str = "keywords", **options) -> "LabellingStage":
+    return LabellingStage(create("labellers", labeller, **options))
+
+
+class LabellingStage:
+    def __init__(self, labeller):
+        self.labeller = labeller
+
+    def __call__(self, doc: Document) -> Document:
+        return self.labeller(doc)

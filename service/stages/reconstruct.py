@@ -1,0 +1,391 @@
+"""Reconstruction: labelled tokens and table geometry in, forms out.
+
+This is where rows are stitched across page breaks, level1/level2 are filled down
+merged cells, several forms in one file are split at their titles, and cell text
+becomes contract values (dashes → null, numbers → numbers). It reads only token
+labels and geometry, never keywords, so it serves every labeller alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..contract import FieldSource, Form, FormType, FundRow, Goals, Indicator
+from ..document import Document, Page, Table
+from ..geometry import char_height, group_lines, union
+from ..labels import FUND_FIELDS, HEADER_FIELDS, INDICATOR_FIELDS, FieldLabel as L
+from ..registry import register
+
+DASHES = re.compile(r"^[—―－\-–_/／\\、.。…·]*$")
+NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+YEAR = re.compile(r"(\d{4})\s*年")
+
+FUND_KINDS = [
+    ("总额", "total"),
+    ("合计", "total"),
+    ("财政拨款", "appropriation"),
+    ("财政资金", "appropriation"),
+    ("结转", "carryover"),
+    ("财政专户", "special_account"),
+    ("单位资金", "unit"),
+    ("自有资金", "unit"),
+    ("基本支出", "basic"),
+    ("项目支出", "project"),
+    ("其他", "other"),
+]
+
+
+def clean_text(text: str) -> str | None:
+    text = re.sub(r"\s+", "", text)
+    if not text or DASHES.match(text):
+        return None
+    return text
+
+
+def parse_number(text: str) -> float | None:
+    """A printed number as a float: 576.09, 100.00%, 10分, 1,234.5 万元; dashes and blanks → None."""
+    t = unicodedata.normalize("NFKC", text)
+    t = re.sub(r"\s+|,|，", "", t)
+    t = re.sub(r"(万元|元|分|%|％)$", "", t)
+    if not t or DASHES.match(t):
+        return None
+    if NUMBER.match(t):
+        return float(t)
+    return None
+
+
+def fund_kind(item: str) -> str | None:
+    for key, kind in FUND_KINDS:
+        if key in item:
+            return kind
+    return None
+
+
+@dataclass
+class Part:
+    """The tokens of one unit that share a label (a cell, or a run of a text line)."""
+
+    label: L
+    page: Page
+    tokens: list[int]
+
+    @property
+    def x0(self) -> float:
+        return min(self.page.tokens[i].box[0] for i in self.tokens)
+
+    @property
+    def text(self) -> str:
+        return "".join(
+            "".join(self.page.tokens[i].text for i in line) for line in group_lines(self.page.tokens, self.tokens)
+        )
+
+    def source(self) -> FieldSource:
+        toks = [self.page.tokens[i] for i in self.tokens]
+        return FieldSource(
+            page=self.page.number,
+            box=tuple(round(v, 2) for v in union([t.box for t in toks])),
+            confidence=round(min(t.confidence for t in toks), 4),
+        )
+
+
+@dataclass
+class Unit:
+    """One reading-order step: a grid row of a ruled table, or a text line."""
+
+    page: Page
+    top: float
+    bottom: float
+    parts: list[Part]
+    ruled: bool
+    table_id: int | None = None  # position of the table on its page; None for free lines
+
+    def labels(self) -> set[L]:
+        return {p.label for p in self.parts}
+
+    def get(self, label: L) -> list[Part]:
+        return sorted((p for p in self.parts if p.label == label), key=lambda p: p.x0)
+
+
+def _majority(page: Page, ids: list[int]) -> L:
+    counts = Counter(page.tokens[i].label or L.other.value for i in ids)
+    return L(counts.most_common(1)[0][0])
+
+
+def _units(page: Page) -> list[Unit]:
+    units: list[Unit] = []
+    for line in page.lines:
+        units.append(_line_unit(page, line, ruled=False, table_id=None))
+    for t_id, table in enumerate(page.tables):
+        if table.ruled:
+            rows: dict[int, list] = {}
+            for cell in table.cells:
+                if cell.tokens:
+                    rows.setdefault(cell.row, []).append(cell)
+            for r, cells in rows.items():
+                parts = [Part(_majority(page, c.tokens), page, list(c.tokens)) for c in cells]
+                top = min(c.box[1] for c in cells)
+                bottom = min(c.box[3] for c in cells)
+                units.append(Unit(page, top, bottom, parts, ruled=True, table_id=t_id))
+        else:
+            by_row: dict[int, list[int]] = {}
+            for cell in table.cells:
+                by_row.setdefault(cell.row, []).extend(cell.tokens)
+            for ids in by_row.values():
+                units.append(_line_unit(page, sorted(ids, key=lambda i: page.tokens[i].box[0]), False, t_id))
+    units.sort(key=lambda u: (u.top, u.parts[0].x0 if u.parts else 0))
+    return units
+
+
+def _line_unit(page: Page, line: list[int], ruled: bool, table_id: int | None) -> Unit:
+    groups: dict[L, list[int]] = {}
+    for i in line:
+        groups.setdefault(L(page.tokens[i].label or L.other.value), []).append(i)
+    parts = [Part(label, page, ids) for label, ids in groups.items()]
+    top = min(page.tokens[i].box[1] for i in line)
+    bottom = max(page.tokens[i].box[3] for i in line)
+    return Unit(page, top, bottom, parts, ruled=ruled, table_id=table_id)
+
+
+@dataclass
+class _Row:
+    """An indicator row being assembled; parts per field, in reading order."""
+
+    page: int
+    fields: dict[str, list[Part]] = field(default_factory=dict)
+    last_page: int = 0
+    last_bottom: float = 0.0
+    level_only: bool = False  # a merged level cell with no indicator of its own (an empty category)
+
+    def has(self, name: str) -> bool:
+        return any(clean_text(p.text) for p in self.fields.get(name, []))
+
+    def add(self, name: str, parts: list[Part]) -> None:
+        self.fields.setdefault(name, []).extend(parts)
+
+
+@register("stages", "reconstruct")
+def make_reconstruct() -> "Reconstructor":
+    return Reconstructor()
+
+
+class Reconstructor:
+    def __call__(self, doc: Document) -> Document:
+        builder = _FormBuilder()
+        for page in doc.pages:
+            builder.new_page(page)
+            for unit in _units(page):
+                builder.feed(unit)
+        doc.forms = builder.finish()
+        return doc
+
+
+class _FormBuilder:
+    def __init__(self) -> None:
+        self.forms: list[Form] = []
+        self.form: Form | None = None
+        self.rows: list[_Row] = []
+        self.level: dict[str, tuple[str | None, FieldSource | None]] = {}
+        self.page_started = False  # no indicator row seen yet on this page
+        self.line_height = 10.0
+
+    # -- form boundaries
+    def _start(self, page: Page) -> Form:
+        self._close()
+        self.form = Form(form_type=FormType.project)
+        self.rows, self.level = [], {}
+        return self.form
+
+    def _ensure(self, page: Page) -> Form:
+        if self.form is None:
+            form = self._start(page)
+            form.warnings.append(f"form_start_missing: page {page.number} continues a form whose title was not found")
+        assert self.form is not None
+        if page.number not in self.form.pages:
+            self.form.pages.append(page.number)
+        return self.form
+
+    def _close(self) -> None:
+        if self.form is None:
+            return
+        self.level = {}
+        self.form.indicators = [ind for ind in map(self._indicator, self.rows) if ind is not None]
+        if self.form.indicators or self.form.funds or self.form.project_name:
+            self.forms.append(self.form)
+        self.form = None
+
+    def finish(self) -> list[Form]:
+        self._close()
+        return self.forms
+
+    def new_page(self, page: Page) -> None:
+        self.page_started = True
+        self.line_height = char_height(page.tokens) * 1.2 if page.tokens else 10.0
+
+    # -- units
+    def feed(self, unit: Unit) -> None:
+        labels = unit.labels()
+        page = unit.page
+        if L.title in labels:
+            self._title(unit)
+        for label, name in HEADER_FIELDS.items():
+            for part in unit.get(label):
+                form = self._ensure(page)
+                text = clean_text(part.text)
+                old = getattr(form, name)
+                setattr(form, name, (old or "") + text if old and text else (text or old))
+                form.provenance.setdefault(name, part.source())
+        if labels & set(FUND_FIELDS):
+            self._fund(unit)
+        for label, name in ((L.goal_expected, "expected"), (L.goal_actual, "actual")):
+            for part in unit.get(label):
+                form = self._ensure(page)
+                text = clean_text(part.text)
+                old = getattr(form.goals, name)
+                setattr(form.goals, name, (old or "") + text if old and text else (text or old))
+                form.goals.provenance.setdefault(name, part.source())
+        if labels & set(INDICATOR_FIELDS):
+            self._indicator_unit(unit)
+        for part in unit.get(L.total_score):
+            form = self._ensure(page)
+            form.total_score = parse_number(part.text)
+            form.provenance["total_score"] = part.source()
+        for part in unit.get(L.grade):
+            form = self._ensure(page)
+            form.grade = clean_text(part.text)
+            form.provenance["grade"] = part.source()
+
+    def _title(self, unit: Unit) -> None:
+        text = "".join(clean_text(p.text) or "" for p in unit.get(L.title))
+        if not text:
+            return
+        year = YEAR.search(unicodedata.normalize("NFKC", text))
+        is_year_line = re.fullmatch(r"[（(]?\d{4}年度?[)）]?", unicodedata.normalize("NFKC", text)) is not None
+        if self.form is None or (not is_year_line and self._has_content(self.form)):
+            self._start(unit.page)
+        form = self._ensure(unit.page)
+        if not is_year_line:
+            form.title = (form.title or "") + text if form.title and not self._has_content(form) else text
+            form.form_type = FormType.department if "部门整体" in text or "部门" in text and "项目" not in text else FormType.project
+            form.provenance.setdefault("title", unit.get(L.title)[0].source())
+        if year and form.year is None:
+            form.year = int(year.group(1))
+
+    @staticmethod
+    def _has_content(form: Form) -> bool:
+        return bool(form.project_name or form.funds or form.indicators or form.department)
+
+    def _fund(self, unit: Unit) -> None:
+        form = self._ensure(unit.page)
+        values: dict[str, object] = {}
+        sources: dict[str, FieldSource] = {}
+        for label, name in FUND_FIELDS.items():
+            parts = unit.get(label)
+            if not parts:
+                continue
+            text = "".join(p.text for p in parts)
+            if label is L.fund_item:
+                item = clean_text(text) or ""
+                item = re.sub(r"^其中[:：]?", "", item)
+                values[name] = item
+            else:
+                values[name] = parse_number(text)
+            sources[name] = parts[0].source()
+        if "item" not in values:
+            if form.funds and unit.page.number == form.funds[-1].provenance.get("item", FieldSource(page=0, box=(0, 0, 0, 0))).page:
+                row = form.funds[-1]  # a wrapped value line of the row above (borderless)
+                for k, v in values.items():
+                    if getattr(row, k) is None:
+                        setattr(row, k, v)
+            return
+        if not values["item"]:
+            return
+        row = FundRow(item=values.pop("item"), **values)  # type: ignore[arg-type]
+        row.item_kind = fund_kind(row.item)
+        row.provenance = sources
+        form.funds.append(row)
+
+    # -- indicator rows, stitched across pages
+    def _indicator_unit(self, unit: Unit) -> None:
+        form = self._ensure(unit.page)
+        parts = {name: unit.get(label) for label, name in INDICATOR_FIELDS.items() if unit.get(label)}
+        has = {name for name, ps in parts.items() if any(clean_text(p.text) for p in ps)}
+        if not has:
+            return
+        real_rows = [r for r in self.rows if not r.level_only]
+        prev = real_rows[-1] if real_rows else None
+        form_has_weights = any(r.has("weight") or r.has("score") for r in self.rows)
+        new_page = prev is not None and prev.last_page != unit.page.number
+        if prev is not None and new_page and self._continues(prev, has, form_has_weights):
+            self._append(prev, parts, unit, continuation=True)
+            return
+        if prev is not None and not unit.ruled and not new_page and self._same_borderless_row(prev, has, unit, form_has_weights):
+            self._append(prev, parts, unit, continuation=False)
+            return
+        row = _Row(page=unit.page.number, level_only=not (has - {"level1", "level2"}))
+        self._append(row, parts, unit, continuation=False)
+        self.rows.append(row)
+
+    def _continues(self, prev: _Row, has: set[str], form_has_weights: bool) -> bool:
+        """Is the first row on a new page the rest of the last row on the previous one?"""
+        fresh = "name" in has and (not form_has_weights or bool(has & {"weight", "score"}))
+        prev_complete = prev.has("name") and (not form_has_weights or prev.has("weight") or prev.has("score"))
+        return not fresh or not prev_complete
+
+    def _same_borderless_row(self, prev: _Row, has: set[str], unit: Unit, form_has_weights: bool) -> bool:
+        """Borderless rows span several text lines; a new row brings its own weight/score or name."""
+        if form_has_weights:
+            return not (has & {"weight", "score"})
+        gap = unit.top - prev.last_bottom
+        return "name" not in has or gap < 0.5 * self.line_height
+
+    def _append(self, row: _Row, parts: dict[str, list[Part]], unit: Unit, continuation: bool) -> None:
+        for name, ps in parts.items():
+            if continuation and name in ("level1", "level2") and row.has(name):
+                continue  # the merged level cell reprinted on the new page
+            row.add(name, ps)
+        row.last_page = unit.page.number
+        row.last_bottom = unit.bottom
+
+    def _indicator(self, row: _Row) -> Indicator | None:
+        """Build the contract row; level1/level2 fill down from the last printed merged cell."""
+        ind = Indicator(page=row.page)
+        for name in ("level1", "level2"):
+            text = clean_text("".join(p.text for p in row.fields.get(name, [])))
+            if text:
+                self.level[name] = (text, row.fields[name][0].source())
+                if name == "level1" and not row.has("level2"):
+                    self.level.pop("level2", None)
+        if row.level_only:
+            return None
+        for name in ("level1", "level2"):
+            value, source = self.level.get(name, (None, None))
+            setattr(ind, name, value)
+            if source is not None:
+                ind.provenance[name] = source
+        for name in ("name", "target", "actual", "deviation"):
+            ps = row.fields.get(name, [])
+            text = clean_text("".join(p.text for p in ps))
+            setattr(ind, name, text)
+            if ps and text:
+                ind.provenance[name] = _merge_sources([p.source() for p in ps])
+        for name in ("weight", "score"):
+            ps = row.fields.get(name, [])
+            value = parse_number("".join(p.text for p in ps))
+            setattr(ind, name, value)
+            if ps and value is not None:
+                ind.provenance[name] = _merge_sources([p.source() for p in ps])
+        return ind
+
+
+def _merge_sources(sources: list[FieldSource]) -> FieldSource:
+    first = sources[0]
+    same_page = [s for s in sources if s.page == first.page]
+    confs = [s.confidence for s in sources if s.confidence is not None]
+    return FieldSource(
+        page=first.page,
+        box=union([s.box for s in same_page]),
+        confidence=min(confs) if confs else None,
+    )
