@@ -1,0 +1,52 @@
+# jixiao — `make demo` and `make test` do all set-up on a fresh machine.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+APT_PKGS := fonts-noto-cjk fonts-arphic-uming fonts-wqy-zenhei fonts-wqy-microhei tesseract-ocr tesseract-ocr-chi-sim
+DEMO    ?= samples/s01/scan.pdf
+EVALSET := data/evalset
+SEED    := 20261123
+
+.PHONY: install system-deps demo test bench evalset model schema clean
+
+install: $(STAMP)
+
+# Fonts for the form generator and Tesseract for the benchmark baseline (Debian packages).
+system-deps: $(VENV)/.system-deps
+$(VENV)/.system-deps:
+	@mkdir -p $(VENV)
+	@if dpkg -s $(APT_PKGS) >/dev/null 2>&1; then echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; fi
+	@touch $@
+
+$(STAMP): pyproject.toml | system-deps
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The CPU wheel; an unpinned torch would pull several GB of CUDA packages.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $@
+
+demo: install
+	$(BIN)/jixiao extract $(DEMO)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m training.bench --out docs/benchmarks.md
+
+# The evaluation set: never used for tuning or training.
+evalset: install
+	$(BIN)/python -m training.synth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png
+
+model: install
+	$(BIN)/python -m training.train --out models
+
+schema: install
+	$(BIN)/jixiao schema
+
+clean:
+	rm -rf $(VENV) .pytest_cache build
