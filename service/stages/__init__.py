@@ -1,0 +1,3 @@
+"""The pipeline stages, one module each; importing them registers their factories."""
+
+from . import labelling, layout, reconstruct  # noqa: F401

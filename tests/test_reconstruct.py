@@ -1,0 +1,142 @@
+"""Layout → keyword labelling → reconstruction on hand-built pages (no OCR, no model)."""
+
+from __future__ import annotations
+
+from service.document import Document
+from service.registry import create
+
+IND_WIDTHS = [30, 60, 60, 90, 70, 80, 30, 35, 60]
+IND_HEADER = ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+
+
+def run_stages(pages) -> Document:
+    doc = Document(source="hand-built", pages=pages)
+    for name, opts in (("layout", {}), ("labelling", {"labeller": "keywords"}), ("reconstruct", {})):
+        doc = create("stages", name, **opts)(doc)
+    return doc
+
+
+def two_page_form(page_builder, header_on_page2: bool = False, marker: str | None = "续上页"):
+    p1 = page_builder(1)
+    p1.line("项目支出绩效自评表", 220, 40).line("（2020年度）", 250, 62)
+    p1.table(
+        [
+            ["项目名称", "信息化支撑", None, None],
+            ["主管部门", "北京市政务服务管理局", "实施单位", "北京市市民热线服务中心"],
+            ["项目负责人", "苏杨", "联系电话", "13671198881"],
+        ],
+        widths=[80, 180, 80, 175],
+        y=90,
+        spans={(0, 1): (1, 3)},
+    )
+    p1.table(
+        [
+            ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+            [None, "年度资金总额", "576.09", "508.75", "508.75", "10", "100.00%", "10.00"],
+            [None, "其中：当年财政拨款", "576.09", "508.75", "508.75", "——", "——", "——"],
+            [None, "上年结转资金", "——", "——", "——", "——", "——", "——"],
+        ],
+        widths=[60, 120, 60, 60, 60, 45, 60, 50],
+        heights=30,
+        y=170,
+        spans={(0, 0): (4, 1)},
+    )
+    p1.table(
+        [
+            IND_HEADER,
+            [None, "产出指标", "数量指标", "IT硬件运维设备数量", "100", "100", "4", "4.00", "——"],
+            [None, None, None, "诉举报平台运维设备数量", "19", "19", "4", "4.00", "——"],
+            [None, None, "时效指标", "云服务租赁首款支付", "6月前", "2020年6月4日", "3", "2.40", "属于非紧急救助服务系统运行维护，延迟支付"],
+        ],
+        widths=IND_WIDTHS,
+        heights=[50, 40, 40, 60],
+        y=320,
+        spans={(0, 0): (4, 1), (1, 1): (3, 1), (1, 2): (2, 1)},
+    )
+    p2 = page_builder(2)
+    rows = []
+    spans = {}
+    if header_on_page2:
+        rows.append(IND_HEADER)
+    first = len(rows)
+    rows += [
+        [marker or "", "", "", "", "", "", "", "", "尾款已于次年支付"],
+        [None, "效益指标", "社会效益指标", "保障云服务正常运行", "保障正常", "正常", "7", "6.00", "未开展满意度调查"],
+        ["总分", None, None, None, None, None, "100", "91.40", "——"],
+    ]
+    spans[(first, 0)] = (2, 1)
+    spans[(first + 2, 0)] = (1, 6)
+    if header_on_page2:
+        spans[(0, 0)] = (1, 1)
+    p2.table(rows, widths=IND_WIDTHS, heights=[50] * len(rows), y=60, spans=spans)
+    return [p1.build(), p2.build()]
+
+
+def test_one_form_across_two_pages(page_builder):
+    doc = run_stages(two_page_form(page_builder))
+    assert len(doc.forms) == 1
+    form = doc.forms[0]
+    assert form.title == "项目支出绩效自评表"
+    assert form.year == 2020
+    assert form.form_type.value == "project"
+    assert form.project_name == "信息化支撑"
+    assert form.department == "北京市政务服务管理局"
+    assert form.implementing_unit == "北京市市民热线服务中心"
+    assert form.project_lead == "苏杨"
+    assert form.contact_phone == "13671198881"
+    assert [f.item for f in form.funds] == ["年度资金总额", "当年财政拨款", "上年结转资金"]
+    total = form.funds[0]
+    assert (total.initial_budget, total.annual_budget, total.executed) == (576.09, 508.75, 508.75)
+    assert (total.weight, total.execution_rate, total.score) == (10.0, 100.0, 10.0)
+    assert form.funds[1].weight is None and form.funds[1].item_kind == "appropriation"
+    assert form.funds[2].initial_budget is None
+    assert form.total_score == 91.4
+    assert form.pages == [1, 2]
+
+
+def test_rows_stitched_and_levels_filled(page_builder):
+    form = run_stages(two_page_form(page_builder)).forms[0]
+    names = [i.name for i in form.indicators]
+    assert names == ["IT硬件运维设备数量", "诉举报平台运维设备数量", "云服务租赁首款支付", "保障云服务正常运行"]
+    split = form.indicators[2]
+    assert split.deviation == "属于非紧急救助服务系统运行维护，延迟支付尾款已于次年支付"
+    assert split.page == 1
+    assert split.provenance["deviation"].page == 1
+    assert (split.weight, split.score, split.target, split.actual) == (3.0, 2.4, "6月前", "2020年6月4日")
+    assert [i.level1 for i in form.indicators] == ["产出指标"] * 3 + ["效益指标"]
+    assert [i.level2 for i in form.indicators] == ["数量指标", "数量指标", "时效指标", "社会效益指标"]
+    assert form.indicators[0].deviation is None  # printed as a dash
+    assert form.indicators[3].page == 2
+
+
+def test_continuation_with_repeated_header_and_no_marker(page_builder):
+    form = run_stages(two_page_form(page_builder, header_on_page2=True, marker=None)).forms[0]
+    assert len(form.indicators) == 4
+    assert form.indicators[2].deviation.endswith("尾款已于次年支付")
+    assert form.indicators[3].level2 == "社会效益指标"
+
+
+def test_two_forms_split_at_the_title(page_builder):
+    pages = two_page_form(page_builder)
+    second = two_page_form(page_builder)
+    for page in second:
+        page.number += 2
+    doc = run_stages(pages + second)
+    assert len(doc.forms) == 2
+    assert [f.pages for f in doc.forms] == [[1, 2], [3, 4]]
+    assert all(len(f.indicators) == 4 for f in doc.forms)
+
+
+def test_scoring_rubric_is_not_a_form(page_builder):
+    page = page_builder(1)
+    page.line("项目支出绩效评价指标体系及评分标准", 150, 40)
+    page.table(
+        [
+            ["一级指标", "二级指标", "三级指标", "指标解释", "评分标准", "分值"],
+            ["产出指标", "数量指标", "完成率", "实际完成数/计划数", "每降低1%扣1分", "10"],
+        ],
+        widths=[60, 60, 80, 120, 120, 40],
+        heights=40,
+    )
+    doc = run_stages([page.build()])
+    assert doc.forms == []
