@@ -140,3 +140,28 @@ def test_scoring_rubric_is_not_a_form(page_builder):
     )
     doc = run_stages([page.build()])
     assert doc.forms == []
+
+
+def test_borderless_table_from_text_geometry(page_builder):
+    page = page_builder(1)
+    page.line("项目支出绩效自评表", 220, 40)
+    page.table(
+        [
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+            ["产出指标", "数量指标", "设备数量", "100台", "100台", "10", "10", "——"],
+            ["", "", "服务器巡检次数", "≥12次", "12次", "10", "8", "设备老化，下年度更换"],
+            ["效益指标", "社会效益指标", "群众满意度", "≥90%", "92%", "20", "20", ""],
+        ],
+        widths=[60, 70, 80, 60, 60, 30, 30, 100],
+        heights=[36, 26, 36, 26],
+        y=80,
+        ruled=False,
+    )
+    doc = run_stages([page.build()])
+    assert [t.ruled for t in doc.pages[0].tables] == [False]
+    form = doc.forms[0]
+    assert [i.name for i in form.indicators] == ["设备数量", "服务器巡检次数", "群众满意度"]
+    assert form.indicators[1].deviation == "设备老化，下年度更换"
+    assert form.indicators[1].level1 == "产出指标" and form.indicators[1].level2 == "数量指标"
+    assert form.indicators[2].level2 == "社会效益指标"
+    assert [i.score for i in form.indicators] == [10, 8, 20]

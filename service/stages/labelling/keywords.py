@@ -153,17 +153,6 @@ class ColumnMap:
             best = min(self.intervals, key=lambda iv: abs((iv[0] + iv[1]) / 2 - cx))[2]
         return best
 
-    def voronoi(self) -> "ColumnMap":
-        """Stretch intervals to meet halfway, so text wider than its header still lands."""
-        ivs = sorted(self.intervals)
-        out = []
-        for k, (a, b, label) in enumerate(ivs):
-            left = (ivs[k - 1][1] + a) / 2 if k else -1e9
-            right = (b + ivs[k + 1][0]) / 2 if k + 1 < len(ivs) else 1e9
-            out.append((left, right, label))
-        return ColumnMap(out)
-
-
 @dataclass
 class _State:
     in_form: bool = False
@@ -300,10 +289,18 @@ class KeywordLabeller:
                 continue
             if t.startswith("指标性质") and not has_unit:
                 label = L.other  # 定量/定性, not an operator column
-            a, b = self._rel(page, table, cell.box)
+            box = cell.box if table.ruled else self._column_box(table, cell.box)
+            a, b = self._rel(page, table, box)
             intervals.append((a, b, label))
-        cmap = ColumnMap(intervals)
-        return cmap if table.ruled else cmap.voronoi()
+        return ColumnMap(intervals)
+
+    @staticmethod
+    def _column_box(table: Table, box):
+        """Borderless: widen a box to the whitespace gutters around it (header text is narrower than its column)."""
+        edges = table.col_edges
+        cx0 = max((e for e in edges if e <= box[0] + 0.5), default=box[0])
+        cx1 = min((e for e in edges if e >= box[2] - 0.5), default=box[2])
+        return (cx0, box[1], cx1, box[3])
 
     def _header_tail(self, texts, prev_header) -> bool:
         """A borderless header wraps onto a second line: each piece completes the key above."""
@@ -377,6 +374,6 @@ class KeywordLabeller:
             else:
                 # Borderless: decide per token, a segment may run across two columns.
                 for i in cell.tokens:
-                    box = page.tokens[i].box
+                    box = self._column_box(table, page.tokens[i].box)
                     label = state.columns.field_at(*self._rel(page, table, box))
                     page.tokens[i].label = (label or L.other).value
