@@ -153,6 +153,7 @@ class ColumnMap:
             best = min(self.intervals, key=lambda iv: abs((iv[0] + iv[1]) / 2 - cx))[2]
         return best
 
+
 @dataclass
 class _State:
     in_form: bool = False
