@@ -524,8 +524,8 @@ def load_documents(path: Path | str) -> LoadedDocuments:
         try:
             documents[doc_id] = _read_result(file)
         except (ValidationError, ValueError, OSError) as exc:
-            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            unreadable.append(f"{file}: {first_line}")
+            reason = " | ".join(str(exc).splitlines()[:2]) or type(exc).__name__
+            unreadable.append(f"{file}: {reason}")
     return LoadedDocuments(documents, unreadable)
 
 
