@@ -1,0 +1,111 @@
+"""What an OCR backend must do, and the CTC decoding the PP-OCR backends share.
+
+A backend reads text-line crops (``read_lines``) and finds text lines in an image
+(``detect``). Character positions come from the CTC decode: every character a
+recogniser emits sits at the output frames where it fired, and frames map linearly
+onto the crop's width, so each character gets an x-extent within its crop.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel
+
+# A text line's quadrilateral in image pixels: four (x, y) corners, clockwise from top-left.
+Quad = list[tuple[float, float]]
+
+
+class CharRead(BaseModel):
+    """One recognised character: its x-extent in crop pixels and its own confidence."""
+
+    text: str
+    x0: float
+    x1: float
+    confidence: float
+
+
+class LineRead(BaseModel):
+    """The recognition of one line crop."""
+
+    text: str
+    confidence: float  # mean of the character confidences (0 when nothing was read)
+    chars: list[CharRead]
+
+
+@runtime_checkable
+class OcrBackend(Protocol):
+    """A text-line recogniser and detector, loaded once per process."""
+
+    name: str
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[LineRead]:
+        """Read each crop (grey or RGB uint8, one text line) into one LineRead, same order."""
+        ...
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        """Text-line quadrilaterals in ``image`` pixels, top to bottom."""
+        ...
+
+
+def rec_input(crop: np.ndarray, height: int, width: int) -> tuple[np.ndarray, int]:
+    """A crop resized to ``height`` (aspect kept, at most ``width``) and right-padded to
+    ``width``, normalised to [-1, 1] in CHW order as PP-OCR recognisers expect; also
+    returns the resized width before padding."""
+    import cv2
+
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    h, w = crop.shape[:2]
+    resized_w = max(1, min(width, int(np.ceil(height * w / max(h, 1)))))
+    img = cv2.resize(crop, (resized_w, height)).astype(np.float32)
+    out = np.zeros((3, height, width), dtype=np.float32)
+    out[:, :, :resized_w] = (img.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    return out, resized_w
+
+
+def ctc_decode(
+    probs: np.ndarray, charset: list[str], input_width: int, resized_width: int, crop_size: tuple[int, int]
+) -> LineRead:
+    """Greedy CTC decode of one line's frame probabilities [T, C] with character positions.
+
+    ``charset[0]`` is the blank. A character's confidence is its best frame probability
+    (never rounded up or corrected: a doubtful digit keeps its doubt). Its x-extent runs
+    between the midpoints to its neighbours' centres, in crop pixels; ``crop_size`` is
+    the crop's (height, width).
+    """
+    crop_height, crop_width = crop_size
+    idx = probs.argmax(axis=1)
+    best = probs.max(axis=1)
+    frames = len(idx)
+    px_per_frame = input_width / frames
+    last_frame = min(frames, int(np.ceil(resized_width / px_per_frame)))
+    to_crop = crop_width / resized_width
+    runs: list[tuple[int, int, int, float]] = []  # (char index, first frame, last frame, conf)
+    f = 0
+    while f < last_frame:
+        k = int(idx[f])
+        g = f
+        while g + 1 < last_frame and idx[g + 1] == k:
+            g += 1
+        if k != 0:
+            runs.append((k, f, g, float(best[f : g + 1].max())))
+        f = g + 1
+    centres = [(a + b + 1) / 2 * px_per_frame * to_crop for _, a, b, _ in runs]
+    # An outer edge with no neighbour: CJK glyphs are about as wide as the line is high.
+    default_half = 0.5 * crop_height
+    chars: list[CharRead] = []
+    for n, (k, _, _, conf) in enumerate(runs):
+        c = centres[n]
+        left = (centres[n - 1] + c) / 2 if n > 0 else c - default_half
+        right = (centres[n + 1] + c) / 2 if n + 1 < len(runs) else c + default_half
+        if n > 0 and n + 1 == len(runs):
+            right = min(right, c + (c - left))
+        if n == 0 and len(runs) > 1:
+            left = max(left, c - (right - c))
+        text = charset[k] if k < len(charset) else ""
+        chars.append(CharRead(text=text, x0=max(0.0, left), x1=min(float(crop_width), right), confidence=conf))
+    kept = [c for c in chars if c.text.strip()]
+    conf = float(np.mean([c.confidence for c in kept])) if kept else 0.0
+    return LineRead(text="".join(c.text for c in chars).strip(), confidence=conf, chars=kept)

@@ -1,0 +1,286 @@
+"""The ocr stage: line splitting in ruled cells, character boxes, backends.
+
+Pages are drawn by hand with Pillow (a ruled table with CJK text, like a scanned form)
+and their cells given explicitly, as the ruling stage would leave them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from service.document import Cell, Document, Page, Table, Token
+from service.registry import create, names
+from service.stages.ocr import fixture
+from service.stages.ocr.base import CharRead, LineRead, ctc_decode
+from service.stages.ocr.lines import ink_threshold, split_lines, trim_borders
+from service.stages.ocr.stage import OcrStage
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+SCALE = 200 / 72  # a 200 dpi scan: pixels per point
+
+
+def _font(points: float) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT, int(round(points * SCALE)))
+
+
+def draw_table(
+    rows: list[list[str]],
+    widths: list[float],
+    height: float = 30.0,
+    x: float = 40.0,
+    y: float = 60.0,
+    title: str | None = None,
+    font_pt: float = 10.5,
+) -> Page:
+    """A ruled table as a 200 dpi grey page image; '\\n' in a cell starts a new line."""
+    w_pt, h_pt = 595.0, 842.0
+    img = Image.new("L", (int(w_pt * SCALE), int(h_pt * SCALE)), 250)
+    draw = ImageDraw.Draw(img)
+    font = _font(font_pt)
+    xs = [x]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    cells: list[Cell] = []
+    for r, row in enumerate(rows):
+        y0 = y + r * height
+        for c, text in enumerate(row):
+            box = (xs[c], y0, xs[c + 1], y0 + height)
+            cells.append(Cell(box=box, row=r, col=c))
+            lines = text.split("\n")
+            ty = y0 + (height - len(lines) * font_pt * 1.25) / 2
+            for k, line in enumerate(lines):
+                draw.text(((xs[c] + 4) * SCALE, (ty + k * font_pt * 1.25) * SCALE), line, font=font, fill=20)
+    y_end = y + len(rows) * height
+    for xv in xs:
+        draw.line([(xv * SCALE, y * SCALE), (xv * SCALE, y_end * SCALE)], fill=0, width=3)
+    for r in range(len(rows) + 1):
+        yv = y + r * height
+        draw.line([(xs[0] * SCALE, yv * SCALE), (xs[-1] * SCALE, yv * SCALE)], fill=0, width=3)
+    if title:
+        draw.text((x * SCALE, (y - 40) * SCALE), title, font=_font(16), fill=20)
+    table = Table(box=(xs[0], y, xs[-1], y_end), cells=cells)
+    return Page(number=1, width=w_pt, height=h_pt, scale=SCALE, image=np.array(img), tables=[table])
+
+
+def cell_texts(page: Page) -> dict[tuple[int, int], str]:
+    """Tokens put back into cells by their centres, read top to bottom, left to right."""
+    out: dict[tuple[int, int], str] = {}
+    for cell in (c for table in page.tables for c in table.cells):
+        inside = [
+            t
+            for t in page.tokens
+            if cell.box[0] <= (t.box[0] + t.box[2]) / 2 <= cell.box[2] and cell.box[1] <= (t.box[1] + t.box[3]) / 2 <= cell.box[3]
+        ]
+        inside.sort(key=lambda t: (round((t.box[1] + t.box[3]) / 2 / 8), t.box[0]))
+        out[(cell.row, cell.col)] = "".join(t.text for t in inside)
+    return out
+
+
+class EvenSpacing:
+    """A stand-in recogniser: reads every crop as the next string of a script, characters
+    spread evenly across the crop; it never detects anything."""
+
+    name = "even"
+
+    def __init__(self, script: list[str]):
+        self.script = list(script)
+        self.crops: list[np.ndarray] = []
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[LineRead]:
+        self.crops += crops
+        out = []
+        for crop in crops:
+            text = self.script.pop(0)
+            step = crop.shape[1] / len(text)
+            chars = [CharRead(text=ch, x0=k * step, x1=(k + 1) * step, confidence=0.5) for k, ch in enumerate(text)]
+            out.append(LineRead(text=text, confidence=0.5, chars=chars))
+        return out
+
+    def detect(self, image: np.ndarray) -> list:
+        return []
+
+
+# ---------------------------------------------------------------- line splitting
+
+
+def test_split_lines_finds_each_line_and_keeps_gapped_glyphs_whole():
+    img = Image.new("L", (400, 160), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 28)
+    draw.text((10, 8), "项目名称", font=font, fill=0)
+    draw.text((10, 56), "二三", font=font, fill=0)  # glyphs with horizontal gaps: one line
+    draw.text((10, 104), "预算执行率", font=font, fill=0)
+    ink = np.array(img) < 128
+    bands = split_lines(ink)
+    assert len(bands) == 3
+    assert [b.y0 < b.y1 for b in bands] == [True] * 3
+    assert bands[0].y1 <= bands[1].y0 and bands[1].y1 <= bands[2].y0
+    assert 40 <= bands[1].y0 <= 75 and bands[1].y1 <= 100
+
+
+def test_split_lines_cuts_vertical_marker_into_one_char_per_line():
+    img = Image.new("L", (40, 140), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 28)
+    for k, ch in enumerate("续上页"):
+        draw.text((6, 4 + k * 44), ch, font=font, fill=0)
+    bands = split_lines(np.array(img) < 128, line_height=30)
+    assert len(bands) == 3
+
+
+def test_trim_borders_drops_ruling_lines_but_keeps_text():
+    crop = np.zeros((60, 200), dtype=bool)
+    crop[:3, :] = crop[-2:, :] = True  # ruling lines, top and bottom
+    crop[:, :3] = crop[:, -3:] = True
+    crop[20:40, 30:120] = True  # text
+    x0, y0, x1, y1 = trim_borders(crop)
+    assert (x0, y0) > (2, 2) and x1 < 197 and y1 < 58
+    inner = crop[y0:y1, x0:x1]
+    assert inner.sum() == 20 * 90
+    assert len(split_lines(inner)) == 1
+
+
+def test_ink_threshold_sits_between_paper_and_ink():
+    page = np.full((200, 200), 235, np.uint8)
+    page[50:60, :] = 30
+    assert 30 < ink_threshold(page) < 235
+
+
+# ---------------------------------------------------------------- CTC decode
+
+
+def test_ctc_decode_positions_and_honest_confidences():
+    charset = ["blank", "9", "4", ".", "3", " "]
+    frames = [0, 1, 1, 0, 2, 0, 3, 0, 1, 0, 4, 0]  # "94.93" over 12 frames
+    probs = np.full((12, len(charset)), 0.01)
+    for f, k in enumerate(frames):
+        probs[f, k] = 0.95
+    probs[6, 3] = 0.41  # a doubtful decimal point keeps its doubt
+    read = ctc_decode(probs, charset, input_width=96, resized_width=96, crop_size=(48, 96))
+    assert read.text == "94.93"
+    assert [c.text for c in read.chars] == list("94.93")
+    xs = [(c.x0 + c.x1) / 2 for c in read.chars]
+    assert xs == sorted(xs) and 0 <= read.chars[0].x0 and read.chars[-1].x1 <= 96
+    assert read.chars[2].confidence == pytest.approx(0.41)
+    assert read.chars[0].confidence == pytest.approx(0.95)
+
+
+# ---------------------------------------------------------------- the stage with a stand-in recogniser
+
+
+def test_char_boxes_are_in_points_inside_their_cells():
+    rows = [["项目名称", "预算执行率"], ["甲", "98.5%"]]
+    page = draw_table(rows, widths=[120, 160])
+    script = ["项目名称", "预算执行率", "甲", "98.5%"]  # cells in table order, one line each
+    backend = EvenSpacing(script)
+    doc = OcrStage(backend)(Document(source="t", pages=[page]))
+    page = doc.pages[0]
+    assert len(backend.crops) == 4
+    assert len(page.tokens) == sum(len(s) for s in script)
+    assert cell_texts(page) == {(0, 0): "项目名称", (0, 1): "预算执行率", (1, 0): "甲", (1, 1): "98.5%"}
+    for cell in page.tables[0].cells:
+        for t in page.tokens:
+            cx = (t.box[0] + t.box[2]) / 2
+            cy = (t.box[1] + t.box[3]) / 2
+            if cell.box[0] <= cx <= cell.box[2] and cell.box[1] <= cy <= cell.box[3]:
+                assert cell.box[0] < t.box[0] < t.box[2] < cell.box[2]
+                assert cell.box[1] < t.box[1] < t.box[3] < cell.box[3]
+                assert 4 < t.box[3] - t.box[1] < 14  # a 10.5 pt glyph, in points
+    assert all(t.confidence == 0.5 for t in page.tokens)
+
+
+def test_text_layer_pages_are_left_alone():
+    page = draw_table([["甲"]], widths=[100])
+    page.text_source = "text_layer"
+    backend = EvenSpacing([])
+    OcrStage(backend)(Document(source="t", pages=[page]))
+    assert page.tokens == [] and backend.crops == []
+
+
+# ---------------------------------------------------------------- fixture backend
+
+
+def test_fixture_backend_round_trip(tmp_path: Path):
+    page = draw_table([["项目", "得分"]], widths=[100, 100])
+    doc = OcrStage(EvenSpacing(["项目", "得分"]))(Document(source="/x/report.pdf", pages=[page]))
+    fixture.save(doc, tmp_path / "report.ocr.json")
+
+    replay = create("stages", "ocr", backend="fixture", path=str(tmp_path))
+    blank = Page(number=1, width=595, height=842, scale=SCALE)  # no image needed
+    out = replay(Document(source="/elsewhere/report.pdf", pages=[blank]))
+    assert [(t.text, t.box, t.confidence) for t in out.pages[0].tokens] == [
+        (t.text, t.box, t.confidence) for t in doc.pages[0].tokens
+    ]
+    with pytest.raises(KeyError):
+        replay(Document(source="report.pdf", pages=[blank.model_copy(update={"number": 2})]))
+
+
+def test_backends_are_registered():
+    assert {"rapidocr", "paddleocr", "fixture"} <= set(names("ocr"))
+    assert "ocr" in names("stages")
+
+
+# ---------------------------------------------------------------- real models
+
+
+TABLE = [
+    ["一级指标", "二级指标", "指标值", "实际值", "得分"],
+    ["产出指标", "数量指标", "≥95%", "94.93", "8.5"],
+    ["效益指标", "满意度", "≥90%", "100%", "10"],
+]
+
+
+@pytest.fixture(scope="module")
+def rapidocr_stage():
+    return create("stages", "ocr", backend="rapidocr")
+
+
+def test_rapidocr_reads_a_rendered_chinese_table(rapidocr_stage):
+    page = draw_table(TABLE, widths=[90, 90, 80, 80, 60], title="项目支出绩效自评表")
+    # a vertical continuation marker, one character per line, in a narrow cell
+    page = _with_vertical_marker(page)
+    doc = rapidocr_stage(Document(source="t", pages=[page]))
+    texts = cell_texts(doc.pages[0])
+    for r, row in enumerate(TABLE):
+        for c, want in enumerate(row):
+            assert texts[(r, c)] == want, (r, c, texts[(r, c)])
+    assert texts[(9, 9)] == "续上页"
+    title = [t for t in doc.pages[0].tokens if t.box[3] < page.tables[0].box[1] - 2]
+    assert "".join(t.text for t in sorted(title, key=lambda t: t.box[0])) == "项目支出绩效自评表"
+    assert all(0 < t.confidence <= 1 for t in doc.pages[0].tokens)
+
+
+def _with_vertical_marker(page: Page) -> Page:
+    img = Image.fromarray(page.image)
+    draw = ImageDraw.Draw(img)
+    x0, y0, x1, y1 = 520.0, 200.0, 540.0, 260.0
+    draw.rectangle([x0 * SCALE, y0 * SCALE, x1 * SCALE, y1 * SCALE], outline=0, width=3)
+    for k, ch in enumerate("续上页"):
+        draw.text(((x0 + 4) * SCALE, (y0 + 6 + k * 16) * SCALE), ch, font=_font(10.5), fill=20)
+    marker = Table(box=(x0, y0, x1, y1), cells=[Cell(box=(x0, y0, x1, y1), row=9, col=9)])
+    return page.model_copy(update={"image": np.array(img), "tables": [*page.tables, marker]})
+
+
+def test_rapidocr_models_load_once_per_process():
+    a = create("ocr", "rapidocr")
+    b = create("ocr", "rapidocr")
+    assert a is b
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("paddleocr") is None or importlib.util.find_spec("paddle") is None,
+    reason="paddleocr backend not installed (pip install jixiao[paddle])",
+)
+def test_paddleocr_reads_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("JIXIAO_CACHE", str(tmp_path))
+    backend = create("ocr", "paddleocr")
+    page = draw_table(TABLE[:2], widths=[90, 90, 80, 80, 60])
+    doc = OcrStage(backend)(Document(source="t", pages=[page]))
+    texts = cell_texts(doc.pages[0])
+    assert [texts[(0, c)] for c in range(5)] == TABLE[0]
+    assert texts[(1, 3)] == "94.93"
