@@ -192,3 +192,12 @@ def test_warnings_are_added_once_and_codes_are_stable():
     again = create("stages", "checks")(Document(source="t", forms=[form])).forms[0].warnings
     assert again == ["scores_sum: Σ scores (indicators 86 + funds 9.96) = 95.96 ≠ total_score 90"]
     assert all(w.split(":", 1)[0] in CODES for w in check_form(form))
+
+
+def test_injected_inconsistencies_are_caught_and_consistent_forms_stay_quiet():
+    from training.inject import measure
+
+    result = measure(12, seed=7, source="hand", show=0)
+    assert result["false_warnings"] == []
+    for kind, (caught, tried, _) in result["per_kind"].items():
+        assert tried > 0 and caught / tried >= 0.95, kind
