@@ -201,3 +201,34 @@ def test_injected_inconsistencies_are_caught_and_consistent_forms_stay_quiet():
     assert result["false_warnings"] == []
     for kind, (caught, tried, _) in result["per_kind"].items():
         assert tried > 0 and caught / tried >= 0.95, kind
+
+
+# The 2020 hotline IT-support form of /work/shared/reference: names, weights and scores as printed.
+ROWS_HOTLINE = [
+    ("IT硬件运维设备数量", 4, 4), ("诉举报平台运维设备数量", 4, 4), ("云服务租赁期", 4, 4), ("运维支撑服务", 3, 3),
+    ("IT硬件运维验收", 4, 4), ("诉举报平台运维验收", 4, 4), ("云服务中断次数", 4, 4), ("运维支撑服务验收", 3, 3),
+    ("IT硬件运维尾款支付", 3, 2.4), ("投诉举报平台运维尾款支付", 3, 3), ("云服务租赁首款支付", 3, 3),
+    ("运维支撑服务尾款支付", 1, 1), ("IT硬件运维预算控制数", 3, 3), ("诉举报平台运维预算控制数", 3, 3),
+    ("云服务租赁预算控制数", 3, 3), ("运维支撑服务预算控制数", 1, 1), ("保障IT硬件运维顺利进行", 8, 6),
+    ("保障投诉举报平台运维", 8, 6), ("保障云服务正常运行", 7, 6), ("保障运维支撑服务", 7, 6),
+    ("北京市人民群众满意度", 10, 8),
+]
+
+
+def test_second_real_form_adds_up():
+    form = Form(
+        form_type=FormType.project,
+        year=2020,
+        project_name="信息化支撑",
+        funds=[
+            FundRow(item="年度资金总额", item_kind="total", initial_budget=576.09, annual_budget=508.75,
+                    executed=508.75, weight=10, execution_rate=100.0, score=10),
+            FundRow(item="当年财政拨款", item_kind="appropriation", initial_budget=576.09, annual_budget=508.75,
+                    executed=508.75),
+        ],
+        indicators=[Indicator(name=n, weight=w, score=s, page=1 + i // 10) for i, (n, w, s) in enumerate(ROWS_HOTLINE)],
+        total_score=91.4,
+    )
+    assert run(form) == []
+    form.total_score = 91.0
+    assert codes(run(form)) == {"scores_sum"}
