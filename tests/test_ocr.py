@@ -91,7 +91,7 @@ class EvenSpacing:
         self.script = list(script)
         self.crops: list[np.ndarray] = []
 
-    def read_lines(self, crops: list[np.ndarray]) -> list[LineRead]:
+    def read_lines(self, crops: list[np.ndarray], width_scales: list[float] | None = None) -> list[LineRead]:
         self.crops += crops
         out = []
         for crop in crops:
@@ -194,6 +194,17 @@ def test_char_boxes_are_in_points_inside_their_cells():
     assert all(t.confidence == 0.5 for t in page.tokens)
 
 
+def test_placeholder_bar_becomes_two_em_dashes_without_recognition():
+    page = draw_table([["项目", "——"]], widths=[100, 100])
+    backend = EvenSpacing(["项目"])
+    OcrStage(backend)(Document(source="t", pages=[page]))
+    assert len(backend.crops) == 1  # only 项目 went to the recogniser
+    dashes = [t for t in page.tokens if t.text == "\u2014"]
+    assert len(dashes) == 2
+    assert all(t.confidence == 0.9 for t in dashes)
+    assert 140 < dashes[0].box[0] < dashes[1].box[0] < 240
+
+
 def test_text_layer_pages_are_left_alone():
     page = draw_table([["甲"]], widths=[100])
     page.text_source = "text_layer"
@@ -232,6 +243,7 @@ TABLE = [
     ["一级指标", "二级指标", "指标值", "实际值", "得分"],
     ["产出指标", "数量指标", "≥95%", "94.93", "8.5"],
     ["效益指标", "满意度", "≥90%", "100%", "10"],
+    ["成本指标", "预算1000.00万元", "100.00", "——", "0"],
 ]
 
 
@@ -241,14 +253,14 @@ def rapidocr_stage():
 
 
 def test_rapidocr_reads_a_rendered_chinese_table(rapidocr_stage):
-    page = draw_table(TABLE, widths=[90, 90, 80, 80, 60], title="项目支出绩效自评表")
+    page = draw_table(TABLE, widths=[90, 110, 80, 80, 60], title="项目支出绩效自评表")
     # a vertical continuation marker, one character per line, in a narrow cell
     page = _with_vertical_marker(page)
     doc = rapidocr_stage(Document(source="t", pages=[page]))
     texts = cell_texts(doc.pages[0])
     for r, row in enumerate(TABLE):
         for c, want in enumerate(row):
-            assert texts[(r, c)] == want, (r, c, texts[(r, c)])
+            assert texts[(r, c)] == want.replace("——", "\u2014\u2014"), (r, c, texts[(r, c)])
     assert texts[(9, 9)] == "续上页"
     title = [t for t in doc.pages[0].tokens if t.box[3] < page.tables[0].box[1] - 2]
     assert "".join(t.text for t in sorted(title, key=lambda t: t.box[0])) == "项目支出绩效自评表"

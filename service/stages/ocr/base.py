@@ -8,6 +8,7 @@ onto the crop's width, so each character gets an x-extent within its crop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -40,8 +41,12 @@ class OcrBackend(Protocol):
 
     name: str
 
-    def read_lines(self, crops: list[np.ndarray]) -> list[LineRead]:
-        """Read each crop (grey or RGB uint8, one text line) into one LineRead, same order."""
+    def read_lines(self, crops: list[np.ndarray], width_scales: list[float] | None = None) -> list[LineRead]:
+        """Read each crop (grey or RGB uint8, one text line) into one LineRead, same order.
+
+        ``width_scales`` (one per crop, default 1.0) allows reading a crop squeezed
+        horizontally to save time; see ``recognise``.
+        """
         ...
 
     def detect(self, image: np.ndarray) -> list[Quad]:
@@ -49,16 +54,22 @@ class OcrBackend(Protocol):
         ...
 
 
-def rec_input(crop: np.ndarray, height: int, width: int) -> tuple[np.ndarray, int]:
-    """A crop resized to ``height`` (aspect kept, at most ``width``) and right-padded to
-    ``width``, normalised to [-1, 1] in CHW order as PP-OCR recognisers expect; also
-    returns the resized width before padding."""
+def rec_width(crop_shape: tuple[int, ...], height: int, width_scale: float) -> int:
+    """The width a crop takes at the recogniser's input ``height``, squeezed by ``width_scale``."""
+    h, w = crop_shape[:2]
+    return max(1, int(np.ceil(height * w / max(h, 1) * width_scale)))
+
+
+def rec_input(crop: np.ndarray, height: int, width: int, width_scale: float = 1.0) -> tuple[np.ndarray, int]:
+    """A crop resized to ``height``, its width squeezed by ``width_scale`` (at most
+    ``width``), right-padded to ``width`` and normalised to [-1, 1] in CHW order as PP-OCR
+    recognisers expect; also returns the resized width before padding.
+    """
     import cv2
 
     if crop.ndim == 2:
         crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
-    h, w = crop.shape[:2]
-    resized_w = max(1, min(width, int(np.ceil(height * w / max(h, 1)))))
+    resized_w = min(width, rec_width(crop.shape, height, width_scale))
     img = cv2.resize(crop, (resized_w, height)).astype(np.float32)
     out = np.zeros((3, height, width), dtype=np.float32)
     out[:, :, :resized_w] = (img.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
@@ -109,3 +120,63 @@ def ctc_decode(
     kept = [c for c in chars if c.text.strip()]
     conf = float(np.mean([c.confidence for c in kept])) if kept else 0.0
     return LineRead(text="".join(c.text for c in chars).strip(), confidence=conf, chars=kept)
+
+
+REC_HEIGHT = 48  # PP-OCR recognisers' fixed input height
+MIN_REC_WIDTH = 32  # narrower inputs leave the CTC head too few frames for one glyph
+
+
+def recognise(
+    crops: list[np.ndarray],
+    run: Callable[[np.ndarray], np.ndarray],
+    charset: list[str],
+    batch_size: int,
+    width_scales: list[float],
+) -> list[LineRead]:
+    """Read line crops with a PP-OCR CTC recogniser ``run`` (a [B,3,48,W] batch in,
+    [B,T,C] frame probabilities out), in batches of similar input width.
+
+    Recognition time grows with the input width, so a crop may be read squeezed to
+    ``width_scales[i]`` of its width. CJK glyphs survive that; digits, Latin letters and
+    punctuation are narrow, and a squeezed run of repeats ("100.00") collapses in the CTC
+    decode. So a squeezed line that reads as anything but confident CJK is read again
+    at full width.
+    """
+    reads = _recognise_pass(crops, run, charset, batch_size, width_scales)
+    again = [i for i, r in enumerate(reads) if width_scales[i] < 1.0 and not _confident_cjk(r)]
+    if again:
+        redo = _recognise_pass([crops[i] for i in again], run, charset, batch_size, [1.0] * len(again))
+        for i, read in zip(again, redo):
+            reads[i] = read
+    return reads
+
+
+# Squeezed reads below this character confidence are read again at full width.
+SQUEEZED_MIN_CONFIDENCE = 0.9
+
+
+def _confident_cjk(read: LineRead) -> bool:
+    return bool(read.chars) and all(
+        "\u4e00" <= c.text <= "\u9fff" and c.confidence >= SQUEEZED_MIN_CONFIDENCE for c in read.chars
+    )
+
+
+def _recognise_pass(
+    crops: list[np.ndarray],
+    run: Callable[[np.ndarray], np.ndarray],
+    charset: list[str],
+    batch_size: int,
+    width_scales: list[float],
+) -> list[LineRead]:
+    results: list[LineRead | None] = [None] * len(crops)
+    widths = [rec_width(c.shape, REC_HEIGHT, ws) for c, ws in zip(crops, width_scales)]
+    order = np.argsort(widths, kind="stable")
+    for start in range(0, len(crops), batch_size):
+        batch = order[start : start + batch_size]
+        # a multiple of 8: the recognisers' horizontal stride
+        width = int(np.ceil(max(MIN_REC_WIDTH, max(widths[i] for i in batch)) / 8) * 8)
+        inputs, resized = zip(*(rec_input(crops[i], REC_HEIGHT, width, width_scales[i]) for i in batch))
+        probs = run(np.stack(inputs))
+        for row, i in enumerate(batch):
+            results[i] = ctc_decode(probs[row], charset, width, resized[row], crops[i].shape[:2])
+    return [r for r in results if r is not None]

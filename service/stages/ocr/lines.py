@@ -42,24 +42,38 @@ def ink_threshold(gray: np.ndarray) -> int:
 def trim_borders(ink: np.ndarray, max_border: int | None = None) -> tuple[int, int, int, int]:
     """The inner rectangle (x0, y0, x1, y1) of a cell crop with its ruling lines cut off.
 
-    Within ``max_border`` pixels of each edge, every row (column) that is mostly ink is a
-    ruling line (or its skew residue); the rectangle starts just inside the innermost one.
+    Within ``max_border`` pixels of each edge, a row (column) holding one unbroken ink run
+    over half the cell's width (height) is a ruling line; the rectangle starts just inside
+    the innermost one. Text never makes such runs: its strokes break between glyphs.
     """
     h, w = ink.shape
     if max_border is None:
         max_border = max(3, min(h, w) // 5)
-    rows = ink.mean(axis=1)
-    cols = ink.mean(axis=0)
 
-    def cut(profile: np.ndarray, limit: int) -> int:
-        hits = np.nonzero(profile[:limit] > 0.4)[0]
-        return int(hits[-1]) + 2 if len(hits) else 0
+    def cut(lines: np.ndarray, limit: int) -> int:
+        """How many leading lines (rows of ``lines``) to drop."""
+        zone = lines[:limit]
+        need = 0.5 * zone.shape[1]
+        # only a line that is half ink can hold a run over half its length
+        candidates = np.flatnonzero(zone.sum(axis=1) >= need)
+        hits = [int(i) for i in candidates if longest_run(zone[i]) >= need]
+        return hits[-1] + 2 if hits else 0
 
-    y0 = cut(rows, min(max_border, h // 2))
-    y1 = h - cut(rows[::-1], min(max_border, h // 2))
-    x0 = cut(cols, min(max_border, w // 2))
-    x1 = w - cut(cols[::-1], min(max_border, w // 2))
+    by = min(max_border, h // 2)
+    bx = min(max_border, w // 2)
+    y0 = cut(ink, by)
+    y1 = h - cut(ink[::-1], by)
+    x0 = cut(ink.T, bx)
+    x1 = w - cut(ink.T[::-1], bx)
     return x0, y0, max(x0, x1), max(y0, y1)
+
+
+def longest_run(line: np.ndarray) -> int:
+    """The longest stretch of consecutive True values in a 1-D boolean array."""
+    if not line.any():
+        return 0
+    runs = _runs(line)
+    return max(b - a for a, b in runs)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

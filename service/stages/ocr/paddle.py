@@ -25,12 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from ...registry import register
-from .base import LineRead, Quad, ctc_decode, rec_input
+from .base import LineRead, Quad, recognise
 
 DET_MODEL = "PP-OCRv4_mobile_det"
 REC_MODEL = "PP-OCRv4_mobile_rec"
-REC_HEIGHT = 48
-MIN_WIDTH_RATIO = 4.0
 INSTALL_HINT = "the paddleocr backend needs the paddle extra: pip install jixiao[paddle]"
 
 
@@ -181,21 +179,12 @@ class PaddleOcr:
         self.rec_batch_size = rec_batch_size
         self._lock = threading.Lock()
 
-    def read_lines(self, crops: list[np.ndarray]) -> list[LineRead]:
-        results: list[LineRead | None] = [None] * len(crops)
-        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
-        order = np.argsort(ratios, kind="stable")
-        for start in range(0, len(crops), self.rec_batch_size):
-            batch = order[start : start + self.rec_batch_size]
-            ratio = max(MIN_WIDTH_RATIO, max(ratios[i] for i in batch))
-            width = int(np.ceil(REC_HEIGHT * ratio / 8) * 8)
-            inputs, widths = zip(*(rec_input(crops[i], REC_HEIGHT, width) for i in batch))
+    def read_lines(self, crops: list[np.ndarray], width_scales: list[float] | None = None) -> list[LineRead]:
+        def run(batch: np.ndarray) -> np.ndarray:
             with self._lock:
-                preds = self._rec.runner(x=[np.stack(inputs)])
-            probs = np.asarray(preds[0])
-            for row, i in enumerate(batch):
-                results[i] = ctc_decode(probs[row], self._charset, width, widths[row], crops[i].shape[:2])
-        return [r for r in results if r is not None]
+                return np.asarray(self._rec.runner(x=[batch])[0])
+
+        return recognise(crops, run, self._charset, self.rec_batch_size, width_scales or [1.0] * len(crops))
 
     def detect(self, image: np.ndarray) -> list[Quad]:
         import cv2
@@ -211,7 +200,7 @@ class PaddleOcr:
 @lru_cache(maxsize=2)
 def get_paddleocr(threads: int = 2, det_limit_side_len: int = 960, rec_batch_size: int = 16) -> PaddleOcr:
     """One PaddleOcr per process and setting (Paddle's model load takes seconds)."""
-    return PaddleOcr(threads=threads, det_limit_side_len=det_limit_side_len, rec_batch_size=rec_batch_size)
+    return PaddleOcr(threads, det_limit_side_len, rec_batch_size)
 
 
 @register("ocr", "paddleocr")

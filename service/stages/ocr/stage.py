@@ -4,7 +4,9 @@ Speed comes from the ruling stage, which runs first and leaves the ruled cells i
 ``Page.tables``: inside a cell, text lines are found by projection (lines.py) and only
 recognised, with no detection model. Detection runs once per page on what lies outside
 every table (title, text blocks, borderless tables), with the tables blanked out. All
-line crops of a page are then recognised together, in batches of similar width.
+line crops of a page are then recognised together, in batches of similar width; lines
+of full-height (CJK) glyphs are read squeezed, which the recogniser reads as well in
+about half the time (see base.recognise).
 """
 
 from __future__ import annotations
@@ -23,29 +25,47 @@ from .lines import LineBand, ink_threshold, split_lines, trim_borders, typical_l
 
 log = logging.getLogger("jixiao.ocr")
 
-# White border around a line crop, in line heights: PP-OCR recognisers were trained on
-# detector boxes that leave about this much margin around the glyphs.
-CROP_PAD = 0.25
-# A detected box this much taller than wide is a vertical stack of upright characters.
+# Paper-white border around a line crop, in line heights: PP-OCR recognisers were trained
+# on detector boxes that leave about this much margin above and below the glyphs; at the
+# ends less is enough, and every column costs recognition time.
+CROP_PAD_Y = 0.3
+CROP_PAD_X = 0.15
+# A detected box this much taller than wide is a vertical stack of upright characters ...
 VERTICAL_RATIO = 1.5
 # ... and holds several characters when it is at least this many line heights tall.
 MERGE_LINES = 1.6
+# Ink at least this many line heights tall holds CJK glyphs and may be read squeezed;
+# lines of digits, Latin and punctuation alone are shorter (about 0.7).
+CJK_HEIGHT = 0.85
+# A lone thin bar at least this many line heights wide is the placeholder "——" (two em
+# dashes), which PP-OCR reads as 一 or drops; read it from its shape instead.
+DASH_MIN_WIDTH = 1.4
+DASH_MAX_HEIGHT = 0.3
+DASH = "\u2014"
+DASH_CONFIDENCE = 0.9  # a shape rule, not a model's probability: high, short of certain
 
 
 @dataclass
 class LineCrop:
-    """A line image cut from the page, and where its top-left pixel sits on the page."""
+    """A line image cut from the page, where its top-left pixel sits on the page, and
+    the height and width of its ink (pixels, padding excluded)."""
 
     image: np.ndarray
     x: int
     y: int
+    ink_height: int
+    ink_width: int
+    dash: bool = False  # a placeholder bar: emitted as em dashes without recognition
 
 
 class OcrStage:
     """Adds character tokens (boxes in points, recognition confidence) to OCR pages."""
 
-    def __init__(self, backend: OcrBackend | FixtureOcr, min_line_confidence: float = 0.3):
+    def __init__(
+        self, backend: OcrBackend | FixtureOcr, rec_width_scale: float = 0.55, min_line_confidence: float = 0.3
+    ):
         self.backend = backend
+        self.rec_width_scale = rec_width_scale
         self.min_line_confidence = min_line_confidence
 
     def __call__(self, doc: Document) -> Document:
@@ -57,11 +77,13 @@ class OcrStage:
             elif page.image is None:
                 page.warnings.append("ocr: the page has no image to read")
             else:
-                page.tokens.extend(read_page(page, self.backend, self.min_line_confidence))
+                page.tokens.extend(read_page(page, self.backend, self.rec_width_scale, self.min_line_confidence))
         return doc
 
 
-def read_page(page: Page, backend: OcrBackend, min_line_confidence: float = 0.3) -> list[Token]:
+def read_page(
+    page: Page, backend: OcrBackend, rec_width_scale: float = 0.55, min_line_confidence: float = 0.3
+) -> list[Token]:
     """Character tokens of one page image: ruled cells by projection, the rest by detection."""
     gray = page.gray
     assert gray is not None
@@ -70,11 +92,22 @@ def read_page(page: Page, backend: OcrBackend, min_line_confidence: float = 0.3)
     cell_crops, line_height = _cell_lines(page, gray, threshold, paper)
     free_crops = _detected_lines(page, gray, threshold, paper, backend, line_height)
     crops = cell_crops + free_crops
-    if not crops:
-        return []
-    reads = backend.read_lines([c.image for c in crops])
+    if line_height is None and free_crops:
+        line_height = float(np.percentile([c.ink_height for c in free_crops], 75))
     tokens: list[Token] = []
-    for crop, read in zip(crops, reads):
+    to_read: list[LineCrop] = []
+    for crop in crops:
+        if crop.dash:
+            tokens += _dash_tokens(crop, line_height or crop.ink_width / 2, threshold, page.scale)
+        else:
+            to_read.append(crop)
+    if not to_read:
+        return tokens
+    scales = [
+        rec_width_scale if line_height and c.ink_height >= CJK_HEIGHT * line_height else 1.0 for c in to_read
+    ]
+    reads = backend.read_lines([c.image for c in to_read], scales)
+    for crop, read in zip(to_read, reads):
         if read.confidence < min_line_confidence:
             continue  # specks and ruling residue read as 一 or 丨 come back near zero
         tokens += _char_tokens(crop, read, threshold, page.scale)
@@ -101,18 +134,37 @@ def _cell_lines(page: Page, gray: np.ndarray, threshold: int, paper: int) -> tup
     crops: list[LineCrop] = []
     for x, y, ink in inners:
         for band in split_lines(ink, line_height):
-            crops.append(_crop(gray, x, y, band, line_height, paper))
+            crop = _crop(gray, x, y, band, line_height, paper)
+            crop.dash = line_height is not None and _is_dash(band, ink.shape, line_height)
+            crops.append(crop)
     return crops, line_height
+
+
+def _is_dash(band: LineBand, inner_shape: tuple[int, int], line_height: float) -> bool:
+    """A thin bar, wider than a glyph, clear of the cell's edges and narrower than the
+    cell (a leftover piece of ruling line touches an edge or spans the cell)."""
+    inner_h, inner_w = inner_shape
+    margin = 0.15 * line_height
+    return (
+        band.y1 - band.y0 <= DASH_MAX_HEIGHT * line_height
+        and band.x1 - band.x0 >= DASH_MIN_WIDTH * line_height
+        and band.x1 - band.x0 <= 0.8 * inner_w
+        and band.y0 > margin
+        and band.y1 < inner_h - margin
+    )
 
 
 def _crop(gray: np.ndarray, x: int, y: int, band: LineBand, line_height: float | None, paper: int) -> LineCrop:
     """The band's pixels with a paper-white margin (never the neighbouring ruling lines)."""
     import cv2
 
-    pad = max(2, int(round(CROP_PAD * (line_height or (band.y1 - band.y0)))))
+    h = max(line_height or 0.0, band.y1 - band.y0)
+    py, px = max(2, int(round(CROP_PAD_Y * h))), max(2, int(round(CROP_PAD_X * h)))
     inner = gray[y + band.y0 : y + band.y1, x + band.x0 : x + band.x1]
-    image = cv2.copyMakeBorder(inner, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
-    return LineCrop(image=image, x=x + band.x0 - pad, y=y + band.y0 - pad)
+    image = cv2.copyMakeBorder(inner, py, py, px, px, cv2.BORDER_CONSTANT, value=paper)
+    return LineCrop(
+        image=image, x=x + band.x0 - px, y=y + band.y0 - py, ink_height=band.y1 - band.y0, ink_width=band.x1 - band.x0
+    )
 
 
 def _detected_lines(
@@ -142,13 +194,25 @@ def _detected_lines(
         y0, y1 = max(0, int(min(ys))), min(region.shape[0], int(np.ceil(max(ys))))
         if x1 - x0 < 3 or y1 - y0 < 3:
             continue
+        box_ink = region[y0:y1, x0:x1] < threshold
         box_h, box_w = y1 - y0, x1 - x0
         if box_h > VERTICAL_RATIO * box_w and (line_height is None or box_h > MERGE_LINES * line_height):
-            sub_ink = region[y0:y1, x0:x1] < threshold
-            for band in split_lines(sub_ink, line_height):
+            for band in split_lines(box_ink, line_height):
                 crops.append(_crop(masked, ox + x0, oy + y0, band, line_height, paper))
-        else:
-            crops.append(LineCrop(image=region[y0:y1, x0:x1], x=ox + x0, y=oy + y0))
+            continue
+        ink_rows = np.flatnonzero(box_ink.any(axis=1))
+        ink_cols = np.flatnonzero(box_ink.any(axis=0))
+        if len(ink_rows) == 0:
+            continue
+        crops.append(
+            LineCrop(
+                image=region[y0:y1, x0:x1],
+                x=ox + x0,
+                y=oy + y0,
+                ink_height=int(ink_rows[-1] - ink_rows[0] + 1),
+                ink_width=int(ink_cols[-1] - ink_cols[0] + 1),
+            )
+        )
     return crops
 
 
@@ -156,25 +220,45 @@ def _char_tokens(crop: LineCrop, read: LineRead, threshold: int, scale: float) -
     """One token per character: the CTC x-extent, tightened to the ink it covers."""
     ink = crop.image < threshold
     h, w = ink.shape
+    col_ink = ink.any(axis=0)
+    # rows_upto[:, j]: ink pixels of each row in columns < j, so a span's rows are one subtraction
+    rows_upto = np.concatenate([np.zeros((h, 1), np.int32), np.cumsum(ink, axis=1, dtype=np.int32)], axis=1)
     tokens: list[Token] = []
     for ch in read.chars:
-        a, b = int(np.floor(ch.x0)), int(np.ceil(ch.x1))
-        a, b = max(0, min(a, w - 1)), max(a + 1, min(b, w))
-        piece = ink[:, a:b]
-        cols = np.flatnonzero(piece.any(axis=0))
-        rows = np.flatnonzero(piece.any(axis=1))
+        a = max(0, min(int(np.floor(ch.x0)), w - 1))
+        b = max(a + 1, min(int(np.ceil(ch.x1)), w))
+        cols = np.flatnonzero(col_ink[a:b])
+        rows = np.flatnonzero(rows_upto[:, b] - rows_upto[:, a])
         if len(cols) and len(rows):
-            x0, x1, y0, y1 = a + cols[0], a + cols[-1] + 1, rows[0], rows[-1] + 1
+            x0, x1, y0, y1 = a + int(cols[0]), a + int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
         else:
             x0, x1, y0, y1 = a, b, 0, h
-        box = (
-            (crop.x + x0) / scale,
-            (crop.y + y0) / scale,
-            (crop.x + x1) / scale,
-            (crop.y + y1) / scale,
-        )
-        tokens.append(Token(text=ch.text, box=tuple(float(v) for v in box), confidence=round(ch.confidence, 4)))
+        box = ((crop.x + x0) / scale, (crop.y + y0) / scale, (crop.x + x1) / scale, (crop.y + y1) / scale)
+        tokens.append(Token(text=ch.text, box=box, confidence=round(ch.confidence, 4)))
     return tokens
+
+
+def _dash_tokens(crop: LineCrop, line_height: float, threshold: int, scale: float) -> list[Token]:
+    """Em dashes across a placeholder bar, one per line height of its width."""
+    ink = crop.image < threshold
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    x0, x1, y0, y1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
+    n = max(1, int(round((x1 - x0) / line_height)))
+    step = (x1 - x0) / n
+    return [
+        Token(
+            text=DASH,
+            box=(
+                (crop.x + x0 + k * step) / scale,
+                (crop.y + y0) / scale,
+                (crop.x + x0 + (k + 1) * step) / scale,
+                (crop.y + y1) / scale,
+            ),
+            confidence=DASH_CONFIDENCE,
+        )
+        for k in range(n)
+    ]
 
 
 @register("stages", "ocr")
@@ -182,11 +266,14 @@ def make_ocr_stage(
     backend: str = "rapidocr",
     det_limit_side_len: int = 960,
     rec_batch_size: int = 16,
+    rec_width_scale: float = 0.55,
     threads: int = 2,
     min_line_confidence: float = 0.3,
     **backend_options: Any,
 ) -> OcrStage:
-    """``backend``: rapidocr | paddleocr | fixture; other keywords go to the backend (e.g. a fixture's path)."""
+    """The ocr stage and its backend (rapidocr | paddleocr | fixture); other keywords go to
+    the backend (e.g. a fixture's ``path``). ``rec_width_scale``: how far lines of CJK
+    glyphs are squeezed before recognition (1.0: not at all)."""
     engine = create(
         "ocr",
         backend,
@@ -195,4 +282,4 @@ def make_ocr_stage(
         threads=threads,
         **backend_options,
     )
-    return OcrStage(engine, min_line_confidence=min_line_confidence)
+    return OcrStage(engine, rec_width_scale=rec_width_scale, min_line_confidence=min_line_confidence)
