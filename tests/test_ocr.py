@@ -17,7 +17,7 @@ from service.document import Cell, Document, Page, Table, Token
 from service.registry import create, names
 from service.stages.ocr import fixture
 from service.stages.ocr.base import CharRead, LineRead, ctc_decode
-from service.stages.ocr.lines import ink_threshold, split_lines, trim_borders
+from service.stages.ocr.lines import ink_mask, split_lines, trim_borders
 from service.stages.ocr.stage import OcrStage
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -145,10 +145,17 @@ def test_trim_borders_drops_ruling_lines_but_keeps_text():
     assert len(split_lines(inner)) == 1
 
 
-def test_ink_threshold_sits_between_paper_and_ink():
-    page = np.full((200, 200), 235, np.uint8)
-    page[50:60, :] = 30
-    assert 30 < ink_threshold(page) < 235
+def test_ink_mask_finds_light_thin_strokes_but_not_scanner_noise():
+    rng = np.random.default_rng(0)
+    page = np.clip(rng.normal(236, 14, (300, 300)), 0, 255).astype(np.uint8)
+    page[50:70, 20:200] = 60  # text-dark ink
+    page[150:152, 40:120] = 175  # a thin, light bar after blurring
+    ink, paper = ink_mask(page)
+    assert 225 <= paper <= 245
+    assert ink[55:65, 30:190].all()
+    assert ink[150:152, 45:115].mean() > 0.9
+    noise_only = ink[200:, :]
+    assert noise_only.sum() == 0
 
 
 # ---------------------------------------------------------------- CTC decode

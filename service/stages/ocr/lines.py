@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-# Ink: darker than this fraction of the way from black to the page's paper white.
-INK_LEVEL = 0.6
 # Bands whose union is at most this many line heights are one line (二, 三, 〓 have gaps).
 MERGE_SPAN = 1.3
 # A band taller than this many line heights holds lines that touch; it is cut at its thinnest rows.
@@ -27,16 +25,23 @@ class LineBand(BaseModel):
     y1: int
 
 
-def ink_threshold(gray: np.ndarray) -> int:
-    """The grey level below which a pixel is ink, from the page's paper brightness.
+def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """Which pixels are ink, and the paper's grey level.
 
-    Otsu on a mostly white form page is pulled around by how much text there is; the
-    paper level (a high percentile) is stable and scans differ mostly in it.
+    Decided on a 3x3 mean of the page, which cuts scanner noise to a third while thin
+    strokes (the placeholder bar ——, light horizontal strokes of 宋体) keep most of their
+    contrast. The threshold sits well below the paper, at least four noise deviations
+    (a robust estimate) and at least a fifth of the way from paper to ink.
     """
-    sample = gray[:: max(1, gray.shape[0] // 400), :: max(1, gray.shape[1] // 400)]
-    paper = float(np.percentile(sample, 90))
+    import cv2
+
+    smooth = cv2.blur(gray, (3, 3))
+    sample = smooth[:: max(1, smooth.shape[0] // 500), :: max(1, smooth.shape[1] // 500)].astype(np.float32)
+    paper = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - paper)))
     dark = float(np.percentile(sample, 0.5))
-    return int(dark + INK_LEVEL * (paper - dark)) if paper - dark > 40 else int(paper - 20)
+    threshold = min(paper - max(4 * noise, 20.0), dark + 0.8 * (paper - dark))
+    return smooth < threshold, int(paper)
 
 
 def trim_borders(ink: np.ndarray, max_border: int | None = None) -> tuple[int, int, int, int]:

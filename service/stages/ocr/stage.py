@@ -21,7 +21,7 @@ from ...document import Document, Page, Token
 from ...registry import create, register
 from .base import LineRead, OcrBackend
 from .fixture import FixtureOcr
-from .lines import LineBand, ink_threshold, split_lines, trim_borders, typical_line_height
+from .lines import LineBand, ink_mask, split_lines, trim_borders, typical_line_height
 
 log = logging.getLogger("jixiao.ocr")
 
@@ -40,17 +40,18 @@ CJK_HEIGHT = 0.85
 # A lone thin bar at least this many line heights wide is the placeholder "——" (two em
 # dashes), which PP-OCR reads as 一 or drops; read it from its shape instead.
 DASH_MIN_WIDTH = 1.4
-DASH_MAX_HEIGHT = 0.3
+DASH_MAX_HEIGHT = 0.4
 DASH = "\u2014"
 DASH_CONFIDENCE = 0.9  # a shape rule, not a model's probability: high, short of certain
 
 
 @dataclass
 class LineCrop:
-    """A line image cut from the page, where its top-left pixel sits on the page, and
-    the height and width of its ink (pixels, padding excluded)."""
+    """A line image cut from the page, its ink mask, where its top-left pixel sits on the
+    page, and the height and width of its ink (pixels, padding excluded)."""
 
     image: np.ndarray
+    ink: np.ndarray
     x: int
     y: int
     ink_height: int
@@ -87,10 +88,9 @@ def read_page(
     """Character tokens of one page image: ruled cells by projection, the rest by detection."""
     gray = page.gray
     assert gray is not None
-    threshold = ink_threshold(gray)
-    paper = int(np.percentile(gray[::8, ::8], 90))
-    cell_crops, line_height = _cell_lines(page, gray, threshold, paper)
-    free_crops = _detected_lines(page, gray, threshold, paper, backend, line_height)
+    ink, paper = ink_mask(gray)
+    cell_crops, line_height = _cell_lines(page, gray, ink, paper)
+    free_crops = _detected_lines(page, gray, ink, paper, backend, line_height)
     crops = cell_crops + free_crops
     if line_height is None and free_crops:
         line_height = float(np.percentile([c.ink_height for c in free_crops], 75))
@@ -98,7 +98,7 @@ def read_page(
     to_read: list[LineCrop] = []
     for crop in crops:
         if crop.dash:
-            tokens += _dash_tokens(crop, line_height or crop.ink_width / 2, threshold, page.scale)
+            tokens += _dash_tokens(crop, line_height or crop.ink_width / 2, page.scale)
         else:
             to_read.append(crop)
     if not to_read:
@@ -110,11 +110,11 @@ def read_page(
     for crop, read in zip(to_read, reads):
         if read.confidence < min_line_confidence:
             continue  # specks and ruling residue read as 一 or 丨 come back near zero
-        tokens += _char_tokens(crop, read, threshold, page.scale)
+        tokens += _char_tokens(crop, read, page.scale)
     return tokens
 
 
-def _cell_lines(page: Page, gray: np.ndarray, threshold: int, paper: int) -> tuple[list[LineCrop], float | None]:
+def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tuple[list[LineCrop], float | None]:
     """Line crops of every ruled cell, and the page's typical text line height in pixels."""
     h_img, w_img = gray.shape
     inners: list[tuple[int, int, np.ndarray]] = []  # (x, y, ink) of each cell's inside
@@ -126,16 +126,16 @@ def _cell_lines(page: Page, gray: np.ndarray, threshold: int, paper: int) -> tup
             x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w_img, x1), min(h_img, y1)
             if x1 - x0 < 4 or y1 - y0 < 4:
                 continue
-            ink = gray[y0:y1, x0:x1] < threshold
-            ix0, iy0, ix1, iy1 = trim_borders(ink)
+            cell_ink = ink[y0:y1, x0:x1]
+            ix0, iy0, ix1, iy1 = trim_borders(cell_ink)
             if ix1 > ix0 and iy1 > iy0:
-                inners.append((x0 + ix0, y0 + iy0, ink[iy0:iy1, ix0:ix1]))
+                inners.append((x0 + ix0, y0 + iy0, cell_ink[iy0:iy1, ix0:ix1]))
     line_height = typical_line_height([ink for _, _, ink in inners])
     crops: list[LineCrop] = []
-    for x, y, ink in inners:
-        for band in split_lines(ink, line_height):
-            crop = _crop(gray, x, y, band, line_height, paper)
-            crop.dash = line_height is not None and _is_dash(band, ink.shape, line_height)
+    for x, y, inner in inners:
+        for band in split_lines(inner, line_height):
+            crop = _crop(gray, inner, x, y, band, line_height, paper)
+            crop.dash = line_height is not None and _is_dash(band, inner.shape, line_height)
             crops.append(crop)
     return crops, line_height
 
@@ -154,31 +154,40 @@ def _is_dash(band: LineBand, inner_shape: tuple[int, int], line_height: float) -
     )
 
 
-def _crop(gray: np.ndarray, x: int, y: int, band: LineBand, line_height: float | None, paper: int) -> LineCrop:
-    """The band's pixels with a paper-white margin (never the neighbouring ruling lines)."""
+def _crop(
+    gray: np.ndarray, ink: np.ndarray, x: int, y: int, band: LineBand, line_height: float | None, paper: int
+) -> LineCrop:
+    """The band's pixels with a paper-white margin (never the neighbouring ruling lines);
+    ``ink`` is the mask of the region whose top-left pixel is page pixel (x, y)."""
     import cv2
 
     h = max(line_height or 0.0, band.y1 - band.y0)
     py, px = max(2, int(round(CROP_PAD_Y * h))), max(2, int(round(CROP_PAD_X * h)))
-    inner = gray[y + band.y0 : y + band.y1, x + band.x0 : x + band.x1]
-    image = cv2.copyMakeBorder(inner, py, py, px, px, cv2.BORDER_CONSTANT, value=paper)
+    pixels = gray[y + band.y0 : y + band.y1, x + band.x0 : x + band.x1]
+    image = cv2.copyMakeBorder(pixels, py, py, px, px, cv2.BORDER_CONSTANT, value=paper)
+    band_ink = np.pad(ink[band.y0 : band.y1, band.x0 : band.x1], ((py, py), (px, px)))
     return LineCrop(
-        image=image, x=x + band.x0 - px, y=y + band.y0 - py, ink_height=band.y1 - band.y0, ink_width=band.x1 - band.x0
+        image=image,
+        ink=band_ink,
+        x=x + band.x0 - px,
+        y=y + band.y0 - py,
+        ink_height=band.y1 - band.y0,
+        ink_width=band.x1 - band.x0,
     )
 
 
 def _detected_lines(
-    page: Page, gray: np.ndarray, threshold: int, paper: int, backend: OcrBackend, line_height: float | None
+    page: Page, gray: np.ndarray, ink: np.ndarray, paper: int, backend: OcrBackend, line_height: float | None
 ) -> list[LineCrop]:
     """Line crops of the text outside every table, found by the detector."""
     masked = gray
     if page.tables:
-        masked = gray.copy()
+        masked, ink = gray.copy(), ink.copy()
         for table in page.tables:
             x0, y0, x1, y1 = page.pixel_box(table.box)
             m = 4  # ruling lines are drawn on the table's edge, not inside it
             masked[max(0, y0 - m) : y1 + m, max(0, x0 - m) : x1 + m] = paper
-    ink = masked < threshold
+            ink[max(0, y0 - m) : y1 + m, max(0, x0 - m) : x1 + m] = False
     rows = np.flatnonzero(ink.sum(axis=1) >= 2)
     cols = np.flatnonzero(ink.sum(axis=0) >= 2)
     if len(rows) == 0 or len(cols) == 0:
@@ -186,6 +195,7 @@ def _detected_lines(
     margin = 16
     oy, ox = max(0, int(rows[0]) - margin), max(0, int(cols[0]) - margin)
     region = masked[oy : int(rows[-1]) + margin + 1, ox : int(cols[-1]) + margin + 1]
+    region_ink = ink[oy : int(rows[-1]) + margin + 1, ox : int(cols[-1]) + margin + 1]
     crops: list[LineCrop] = []
     for quad in backend.detect(region):
         xs = [p[0] for p in quad]
@@ -194,11 +204,11 @@ def _detected_lines(
         y0, y1 = max(0, int(min(ys))), min(region.shape[0], int(np.ceil(max(ys))))
         if x1 - x0 < 3 or y1 - y0 < 3:
             continue
-        box_ink = region[y0:y1, x0:x1] < threshold
+        box_ink = region_ink[y0:y1, x0:x1]
         box_h, box_w = y1 - y0, x1 - x0
         if box_h > VERTICAL_RATIO * box_w and (line_height is None or box_h > MERGE_LINES * line_height):
             for band in split_lines(box_ink, line_height):
-                crops.append(_crop(masked, ox + x0, oy + y0, band, line_height, paper))
+                crops.append(_crop(masked, box_ink, ox + x0, oy + y0, band, line_height, paper))
             continue
         ink_rows = np.flatnonzero(box_ink.any(axis=1))
         ink_cols = np.flatnonzero(box_ink.any(axis=0))
@@ -207,6 +217,7 @@ def _detected_lines(
         crops.append(
             LineCrop(
                 image=region[y0:y1, x0:x1],
+                ink=box_ink,
                 x=ox + x0,
                 y=oy + y0,
                 ink_height=int(ink_rows[-1] - ink_rows[0] + 1),
@@ -216,9 +227,9 @@ def _detected_lines(
     return crops
 
 
-def _char_tokens(crop: LineCrop, read: LineRead, threshold: int, scale: float) -> list[Token]:
+def _char_tokens(crop: LineCrop, read: LineRead, scale: float) -> list[Token]:
     """One token per character: the CTC x-extent, tightened to the ink it covers."""
-    ink = crop.image < threshold
+    ink = crop.ink
     h, w = ink.shape
     col_ink = ink.any(axis=0)
     # rows_upto[:, j]: ink pixels of each row in columns < j, so a span's rows are one subtraction
@@ -238,9 +249,9 @@ def _char_tokens(crop: LineCrop, read: LineRead, threshold: int, scale: float) -
     return tokens
 
 
-def _dash_tokens(crop: LineCrop, line_height: float, threshold: int, scale: float) -> list[Token]:
+def _dash_tokens(crop: LineCrop, line_height: float, scale: float) -> list[Token]:
     """Em dashes across a placeholder bar, one per line height of its width."""
-    ink = crop.image < threshold
+    ink = crop.ink
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     x0, x1, y0, y1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
