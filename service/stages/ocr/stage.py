@@ -3,7 +3,7 @@
 Speed comes from the ruling stage, which runs first and leaves the ruled cells in
 ``Page.tables``: inside a cell, text lines are found by projection (lines.py) and only
 recognised, with no detection model. Detection runs once per page on what lies outside
-every table (title, text blocks, borderless tables), with the tables blanked out. All
+every cell (title, text blocks, borderless tables), with the cells blanked out. All
 line crops of a page are then recognised together, in batches of similar width; lines
 of full-height (CJK) glyphs are read squeezed, which the recogniser reads as well in
 about half the time (see base.recognise).
@@ -181,11 +181,14 @@ def _detected_lines(
 ) -> list[LineCrop]:
     """Line crops of the text outside every table, found by the detector."""
     masked = gray
-    if page.tables:
+    cells = [cell for table in page.tables if table.ruled for cell in table.cells]
+    if cells:
+        # Blank the cells, not whole tables: text in a part of a table the ruling stage
+        # left without cells still reaches the detector.
         masked, ink = gray.copy(), ink.copy()
-        for table in page.tables:
-            x0, y0, x1, y1 = page.pixel_box(table.box)
-            m = 4  # ruling lines are drawn on the table's edge, not inside it
+        m = 4  # ruling lines lie on a cell's edge, half outside its box
+        for cell in cells:
+            x0, y0, x1, y1 = page.pixel_box(cell.box)
             masked[max(0, y0 - m) : y1 + m, max(0, x0 - m) : x1 + m] = paper
             ink[max(0, y0 - m) : y1 + m, max(0, x0 - m) : x1 + m] = False
     rows = np.flatnonzero(ink.sum(axis=1) >= 2)
