@@ -1,0 +1,385 @@
+"""Ingest: file bytes in, a Document of upright pages out.
+
+The parser is chosen by magic bytes, never by extension. A PDF page with a real text
+layer gives exact character tokens (no OCR) plus a low-resolution image for the ruling
+stage; any other page becomes an image for OCR. Every limit is stated in IngestOptions
+and enforced before the expensive step it protects (page count before rendering, pixel
+count before decoding). Orientation (0/90/180/270) and small skew are removed here, so
+every later stage sees an upright page.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from ..contract import Box
+from ..document import Document, Page, Token
+from ..errors import BadInput, LimitExceeded, NoContent
+from ..registry import register
+
+# pdfium is not thread-safe: every call into it goes through this lock.
+PDFIUM_LOCK = threading.Lock()
+
+MAGIC = [
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"BM", "bmp"),
+]
+EXTENSIONS = {"pdf": {".pdf"}, "png": {".png"}, "jpeg": {".jpg", ".jpeg"}, "tiff": {".tif", ".tiff"}, "bmp": {".bmp"}}
+
+
+class IngestOptions(BaseModel):
+    """jixiao's input limits and rendering settings (JIXIAO_* settings can override them)."""
+
+    max_bytes: int = Field(default=50 * 1024 * 1024, description="largest accepted file")
+    max_pages: int = Field(default=300, description="most pages in one document")
+    max_image_pixels: int = Field(default=60_000_000, description="largest image page, in pixels")
+    max_page_side_pt: float = Field(default=5000.0, description="largest PDF page side, in points (A0 is 3370)")
+    min_image_side_px: int = Field(default=200, description="smallest image side worth reading")
+    ocr_dpi: int = Field(default=200, description="render dpi for pages without a text layer")
+    text_layer_dpi: int = Field(default=100, description="render dpi for text-layer pages (ruling lines only)")
+    max_render_side_px: int = Field(default=5000, description="cap on a rendered page's longer side")
+    low_dpi_warning: int = Field(default=100, description="warn below this scan resolution")
+    min_text_chars: int = Field(default=20, description="a PDF page with fewer real characters is treated as an image")
+    fix_orientation: bool = True
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, kind in MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"  # leading junk before the header is common and harmless
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def open_document(source: str | Path | bytes, name: str | None, options: IngestOptions | None = None) -> Document:
+    """Read a file (path or bytes) into a Document; raise BadInput/LimitExceeded/NoContent."""
+    options = options or IngestOptions()
+    label = name or (str(source) if not isinstance(source, bytes) else "upload")
+    if isinstance(source, bytes):
+        data = source
+    else:
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise BadInput(label, f"cannot read the file ({exc.strerror or exc})") from None
+        if size > options.max_bytes:
+            raise LimitExceeded(label, f"file is {size} bytes, over the {options.max_bytes}-byte limit")
+        data = path.read_bytes()
+    if not data:
+        raise BadInput(label, "the file is empty (0 bytes)")
+    if len(data) > options.max_bytes:
+        raise LimitExceeded(label, f"file is {len(data)} bytes, over the {options.max_bytes}-byte limit")
+    kind = sniff(data)
+    if kind is None:
+        raise BadInput(label, "not a PDF or an image (PNG, JPEG, TIFF, BMP, WebP): unrecognised content")
+    doc = Document(source=label)
+    suffix = Path(label).suffix.lower()
+    if suffix and suffix not in EXTENSIONS.get(kind, {f".{kind}"}):
+        doc.warnings.append(f"file_type: named {suffix} but its content is {kind.upper()}; read as {kind.upper()}")
+    if kind == "pdf":
+        doc.pages = _pdf_pages(data, label, options)
+    else:
+        doc.pages = _image_pages(data, label, options)
+    for page in doc.pages:
+        if page.text_source == "ocr" and options.fix_orientation:
+            upright(page)
+        if is_blank(page):
+            page.warnings.append("blank: the page has no content")
+    if all("blank: the page has no content" in p.warnings for p in doc.pages):
+        raise NoContent(label, "every page is blank")
+    return doc
+
+
+@register("stages", "ingest")
+def make_ingest(**options) -> "IngestStage":
+    return IngestStage(IngestOptions(**options))
+
+
+class IngestStage:
+    """The ingest step as an object, for callers that hold stages rather than functions."""
+
+    def __init__(self, options: IngestOptions):
+        self.options = options
+
+    def open(self, source: str | Path | bytes, name: str | None = None) -> Document:
+        return open_document(source, name, self.options)
+
+
+# -- PDF ---------------------------------------------------------------------------
+
+
+def _pdf_pages(data: bytes, label: str, options: IngestOptions) -> list[Page]:
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            reason = str(exc)
+            if "password" in reason.lower():
+                raise BadInput(label, "the PDF is encrypted with a password; send it unlocked") from None
+            raise BadInput(label, f"not a readable PDF (damaged or truncated: {reason})") from None
+        try:
+            n = len(pdf)
+            if n == 0:
+                raise BadInput(label, "the PDF has no pages")
+            if n > options.max_pages:
+                raise LimitExceeded(label, f"the PDF has {n} pages, over the {options.max_pages}-page limit")
+            pages = [_pdf_page(pdf, k, label, options) for k in range(n)]
+        finally:
+            pdf.close()
+    return pages
+
+
+def _pdf_page(pdf, k: int, label: str, options: IngestOptions) -> Page:
+    pdf_page = pdf[k]
+    try:
+        width, height = pdf_page.get_size()
+        if max(width, height) > options.max_page_side_pt:
+            raise LimitExceeded(
+                label, f"page {k + 1} is {width:.0f}×{height:.0f} pt, over the {options.max_page_side_pt:.0f} pt limit"
+            )
+        tokens = _text_layer(pdf_page, height)
+        real = sum(1 for t in tokens if _is_real_char(t.text))
+        text_layer = real >= options.min_text_chars
+        dpi = options.text_layer_dpi if text_layer else options.ocr_dpi
+        scale = min(dpi / 72.0, options.max_render_side_px / max(width, height))
+        image = pdf_page.render(scale=scale, grayscale=True).to_numpy()
+        if image.ndim == 3:
+            image = image[:, :, 0]
+        page = Page(
+            number=k + 1,
+            width=float(width),
+            height=float(height),
+            text_source="text_layer" if text_layer else "ocr",
+            scale=scale,
+            image=np.ascontiguousarray(image),
+            tokens=tokens if text_layer else [],
+        )
+        if not text_layer and scale * 72 < options.low_dpi_warning:
+            page.warnings.append(f"low_resolution: rendered at {scale * 72:.0f} dpi")
+        return page
+    finally:
+        pdf_page.close()
+
+
+def _is_real_char(ch: str) -> bool:
+    return ch.isalnum() or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def _text_layer(pdf_page, page_height: float) -> list[Token]:
+    textpage = pdf_page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        if n <= 0:
+            return []
+        text = textpage.get_text_range(0, n)
+        tokens: list[Token] = []
+        # get_text_range may expand ligatures or add line breaks; fall back to per-char reads then.
+        per_char = len(text) != n
+        for i in range(n):
+            ch = textpage.get_text_range(i, 1) if per_char else text[i]
+            if not ch or ch.isspace() or ch in "\ufffe\uffff\x00":
+                continue
+            x0, y0, x1, y1 = textpage.get_charbox(i, loose=False)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            box: Box = (round(x0, 2), round(page_height - y1, 2), round(x1, 2), round(page_height - y0, 2))
+            tokens.append(Token(text=ch, box=box, confidence=1.0))
+        return tokens
+    finally:
+        textpage.close()
+
+
+# -- images ------------------------------------------------------------------------
+
+
+def _image_pages(data: bytes, label: str, options: IngestOptions) -> list[Page]:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = None  # our own cap below, checked before decoding
+    try:
+        img = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise BadInput(label, f"not a readable image ({exc})") from None
+    n_frames = getattr(img, "n_frames", 1)
+    if n_frames > options.max_pages:
+        raise LimitExceeded(label, f"the image has {n_frames} pages, over the {options.max_pages}-page limit")
+    pages: list[Page] = []
+    for k in range(n_frames):
+        try:
+            img.seek(k)
+        except EOFError:
+            break
+        w, h = img.size
+        if w * h > options.max_image_pixels:
+            raise LimitExceeded(
+                label, f"page {k + 1} is {w}×{h} pixels, over the {options.max_image_pixels}-pixel limit"
+            )
+        if min(w, h) < options.min_image_side_px:
+            raise BadInput(label, f"page {k + 1} is {w}×{h} pixels, too small to read")
+        try:
+            frame = ImageOps.exif_transpose(img.copy()) if k == 0 else img.copy()
+            frame.load()
+            gray = np.asarray(frame.convert("L"))
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise BadInput(label, f"the image is damaged or truncated ({exc})") from None
+        dpi = _dpi(img)
+        page = Page(
+            number=k + 1,
+            width=gray.shape[1] * 72.0 / dpi,
+            height=gray.shape[0] * 72.0 / dpi,
+            text_source="ocr",
+            scale=dpi / 72.0,
+            image=np.ascontiguousarray(gray),
+        )
+        if dpi < options.low_dpi_warning:
+            page.warnings.append(f"low_resolution: the scan is {dpi:.0f} dpi; expect OCR errors")
+        pages.append(page)
+    return pages
+
+
+def _dpi(img) -> float:
+    dpi = img.info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        value = 0.0
+    return value if 50 <= value <= 1200 else 200.0
+
+
+# -- blank pages, orientation and skew ----------------------------------------------
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    import cv2
+
+    small = gray
+    if max(gray.shape) > 1200:
+        f = 1200 / max(gray.shape)
+        small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if small.std() < 8:  # flat page: Otsu would split noise into "ink"
+        ink[:] = 0
+    return ink
+
+
+def is_blank(page: Page) -> bool:
+    if page.text_source == "text_layer":
+        return not page.tokens
+    if page.image is None:
+        return True
+    gray = page.gray
+    ink = _ink(gray)
+    frac = float((ink > 0).mean())
+    return frac < 0.002 or frac > 0.9  # empty, or all black
+
+
+def _profile_sharpness(ink: np.ndarray, angle: float) -> float:
+    """How crisp the row profile is after rotating by ``angle``: text lines → high variance."""
+    import cv2
+
+    h, w = ink.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rotated = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST)
+    rows = rotated.sum(axis=1, dtype=np.float64)
+    return float(np.var(np.diff(rows)))
+
+
+def upright(page: Page) -> None:
+    """Turn an image page upright (multiples of 90°) and remove small skew (±3°)."""
+    import cv2
+
+    gray = page.gray
+    ink = _ink(gray)
+    if ink.sum() == 0:
+        return
+    # 0° vs 90°: text lines and row rulings make the horizontal profile far crisper.
+    if _profile_sharpness(ink, 0) * 1.0 < _profile_sharpness(np.ascontiguousarray(np.rot90(ink)), 0) * 0.8:
+        gray = np.ascontiguousarray(np.rot90(gray, k=-1))  # turn 90° clockwise
+        ink = _ink(gray)
+        page.rotation = 90
+    if _upside_down(gray):
+        gray = np.ascontiguousarray(np.rot90(gray, k=2))
+        ink = _ink(gray)
+        page.rotation = (page.rotation + 180) % 360
+    # Skew: the angle that makes the row profile crispest, coarse then fine.
+    best = max(np.arange(-3.0, 3.01, 0.5), key=lambda a: _profile_sharpness(ink, a))
+    best = max(np.arange(best - 0.4, best + 0.41, 0.1), key=lambda a: _profile_sharpness(ink, a))
+    if abs(best) >= 0.15:
+        h, w = gray.shape
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), float(best), 1.0)
+        gray = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+        page.skew = round(float(best), 2)
+    page.image = gray
+    h, w = gray.shape
+    page.width, page.height = w / page.scale, h / page.scale
+
+
+_CLS_SESSION = None
+_CLS_LOCK = threading.Lock()
+
+
+def _cls_session():
+    """PP-OCR's text-direction classifier (0° vs 180°), shipped in rapidocr's wheel."""
+    global _CLS_SESSION
+    with _CLS_LOCK:
+        if _CLS_SESSION is None:
+            import onnxruntime as ort
+            import rapidocr
+
+            path = Path(rapidocr.__file__).parent / "models" / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = 2
+            opts.log_severity_level = 3
+            _CLS_SESSION = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        return _CLS_SESSION
+
+
+def _upside_down(gray: np.ndarray, samples: int = 24) -> bool:
+    """Vote of the direction classifier over text-line crops found by projection."""
+    import cv2
+
+    ink = _ink(gray)
+    f = gray.shape[0] / ink.shape[0]
+    # Text blobs: close horizontally so characters of a line join, drop long rulings.
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(closed)
+    boxes = [s for s in stats[1:] if 8 <= s[3] <= 40 and s[2] >= 2.5 * s[3] and s[2] < ink.shape[1] * 0.5]
+    if not boxes:
+        return False
+    boxes = sorted(boxes, key=lambda s: -s[2])[:samples]
+    crops = []
+    for x, y, w, h, _ in boxes:
+        x0, y0 = int(x * f), int(y * f)
+        crop = gray[max(0, y0 - 2) : int((y + h) * f) + 2, max(0, x0 - 2) : int((x + w) * f) + 2]
+        if crop.size == 0:
+            continue
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
+        ch, cw = crop.shape[:2]
+        nw = min(192, max(1, int(math.ceil(48 * cw / ch))))
+        resized = cv2.resize(crop, (nw, 48)).astype(np.float32) / 255.0
+        resized = (resized - 0.5) / 0.5
+        pad = np.zeros((48, 192, 3), dtype=np.float32)
+        pad[:, :nw] = resized
+        crops.append(pad.transpose(2, 0, 1))
+    if not crops:
+        return False
+    session = _cls_session()
+    out = session.run(None, {session.get_inputs()[0].name: np.stack(crops)})[0]
+    votes = out.argmax(axis=1)
+    return float((votes == 1).mean()) > 0.6
