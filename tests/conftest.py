@@ -84,3 +84,29 @@ class PageBuilder:
 @pytest.fixture
 def page_builder():
     return PageBuilder
+
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+def render_pdf(pages: list[Page], path: Path) -> Path:
+    """Print hand-built pages as a digital PDF: ruled cells as rectangles, each token at its box."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format=(pages[0].width, pages[0].height))
+    pdf.add_font("zh", fname=FONT)
+    pdf.set_auto_page_break(False)
+    for page in pages:
+        pdf.add_page()
+        pdf.set_line_width(0.8)
+        for table in page.tables:
+            if table.ruled:
+                for cell in table.cells:
+                    x0, y0, x1, y1 = cell.box
+                    pdf.rect(x0, y0, x1 - x0, y1 - y0)
+        for token in page.tokens:
+            x0, y0, x1, y1 = token.box
+            pdf.set_font("zh", size=y1 - y0)
+            pdf.text(x0, y1 - 0.12 * (y1 - y0), token.text)
+    pdf.output(str(path))
+    return path
