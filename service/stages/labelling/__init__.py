@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...document import Document
 from ...registry import create, register
-from . import keywords  # noqa: F401  (registers the labeller)
+from . import classifier, keywords  # noqa: F401  (registers the labellers)
 
 
 @register("stages", "labelling")

@@ -1,0 +1,333 @@
+"""The learned labeller: a LayoutLM-style token classifier over characters and their boxes.
+
+Each page becomes one character sequence in reading order (text lines by y, then x;
+a multi-character token is split into characters with its box divided evenly), with
+every character's box scaled to 0–1000 of the page. Pages longer than the model's
+window are read in overlapping windows; a character takes its label from the window in
+which it sits most centrally.
+
+Column meaning lives in header rows that a window far down a long table, or a
+continuation page printed without a header row, cannot see. So every window is
+prefixed with *context*: the last characters labelled KEY before it in
+reading order (from earlier windows of the page, or from earlier pages of the
+document), with their own boxes and token type 1. Training builds the same prefix from
+the true labels. Windows of a document therefore run in order, one after another.
+
+The model predicts BIO tags (service.labels.BIO_TAGS); a token's label is the field
+whose B- and I- probabilities, averaged over its characters, sum highest.
+
+Files in the model directory: config.json + model.safetensors (transformers'
+LayoutLMForTokenClassification), tokenizer.json (a character WordLevel vocabulary, NFKC,
+loadable with PreTrainedTokenizerFast) and classifier.json (window, context and the
+label list).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...document import Document, Page, Token
+from ...geometry import group_lines
+from ...labels import BIO_TAGS, LABELS, FieldLabel
+from ...registry import register
+
+MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
+SETTINGS_FILE = "classifier.json"
+
+PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
+SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]
+KEY_LABEL_INDEX = LABELS.index(FieldLabel.key.value)
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """How a page is cut for the model; saved with the model in classifier.json."""
+
+    window: int = 512  # model positions per window, [CLS] and [SEP] included
+    stride: int = 384  # start-to-start distance of consecutive windows
+    context: int = 64  # KEY characters carried in front of a window (0: none)
+
+    @property
+    def body(self) -> int:
+        """Page characters per window (the context is reserved room even while empty)."""
+        return self.window - 2 - self.context
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def normalise_char_text(text: str) -> str:
+    """NFKC without whitespace: what the vocabulary is built from and looked up with."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def split_box(box: Sequence[float], n: int) -> list[tuple[float, float, float, float]]:
+    """Divide a multi-character token's box evenly along its longer side (vertical text stands)."""
+    x0, y0, x1, y1 = box
+    if n <= 1:
+        return [(x0, y0, x1, y1)]
+    if (y1 - y0) > 1.5 * (x1 - x0):
+        step = (y1 - y0) / n
+        return [(x0, y0 + k * step, x1, y0 + (k + 1) * step) for k in range(n)]
+    step = (x1 - x0) / n
+    return [(x0 + k * step, y0, x0 + (k + 1) * step, y1) for k in range(n)]
+
+
+@dataclass
+class EncodedPage:
+    """A page as the model reads it: characters in reading order.
+
+    ``owner[k]`` is the index (into the token list encoded) of the token character k
+    came from; ``line[k]`` numbers the text line it sits on.
+    """
+
+    chars: list[str]
+    ids: np.ndarray  # int64 [n]
+    boxes: np.ndarray  # int64 [n, 4], 0–1000
+    owner: np.ndarray  # int64 [n]
+    line: np.ndarray  # int64 [n]
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+
+def scale_boxes(boxes: np.ndarray, width: float, height: float) -> np.ndarray:
+    """Points → LayoutLM's 0–1000 page coordinates, clamped, x1 ≥ x0 and y1 ≥ y0."""
+    scale = np.array([1000.0 / max(width, 1e-6), 1000.0 / max(height, 1e-6)] * 2)
+    out = np.clip(np.rint(np.asarray(boxes, dtype=np.float64).reshape(-1, 4) * scale), 0, 1000).astype(np.int64)
+    out[:, 2] = np.maximum(out[:, 2], out[:, 0])
+    out[:, 3] = np.maximum(out[:, 3], out[:, 1])
+    return out
+
+
+def encode_tokens(tokens: Sequence[Token], width: float, height: float, vocab: dict[str, int]) -> EncodedPage:
+    """Order a page's tokens into text lines and split them into vocabulary characters."""
+    unk = vocab[UNK]
+    chars: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    owner: list[int] = []
+    line_of: list[int] = []
+    for line_no, line in enumerate(group_lines(tokens, range(len(tokens)))):
+        for i in line:
+            text = normalise_char_text(tokens[i].text)
+            for ch, box in zip(text, split_box(tokens[i].box, len(text))):
+                chars.append(ch)
+                boxes.append(box)
+                owner.append(i)
+                line_of.append(line_no)
+    return EncodedPage(
+        chars=chars,
+        ids=np.array([vocab.get(ch, unk) for ch in chars], dtype=np.int64),
+        boxes=scale_boxes(np.array(boxes, dtype=np.float64), width, height) if boxes else np.zeros((0, 4), np.int64),
+        owner=np.array(owner, dtype=np.int64),
+        line=np.array(line_of, dtype=np.int64),
+    )
+
+
+# ---------------------------------------------------------------- windows
+
+
+def window_spans(n: int, settings: WindowSettings) -> list[tuple[int, int]]:
+    """Overlapping [start, end) spans of ``body`` characters, ``stride`` apart; the last ends at n."""
+    body = settings.body
+    if n <= body:
+        return [(0, n)]
+    stride = min(settings.stride, body)
+    spans = []
+    start = 0
+    while start + body < n:
+        spans.append((start, start + body))
+        start += stride
+    spans.append((n - body, n))
+    return spans
+
+
+def window_owners(n: int, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """For every position, the window in which it sits most centrally (ties: the earlier).
+
+    A page's first and last characters have no neighbours beyond the page, so the
+    page edges do not count as window edges.
+    """
+    best = np.full(n, -1, dtype=np.int64)
+    margin = np.full(n, -np.inf)
+    pos = np.arange(n)
+    for w, (start, end) in enumerate(spans):
+        inside = (pos >= start) & (pos < end)
+        left = np.where(start == 0, np.inf, pos - start)
+        right = np.where(end == n, np.inf, end - 1 - pos)
+        m = np.where(inside, np.minimum(left, right), -np.inf)
+        better = m > margin
+        best[better] = w
+        margin[better] = m[better]
+    return best
+
+
+@dataclass
+class WindowInput:
+    """One model input row: [CLS] context… page characters… [SEP]."""
+
+    ids: list[int]
+    boxes: list[list[int]]
+    types: list[int]  # 1 for context characters
+    body_start: int  # model position of the first page character
+
+
+def build_window(
+    page: EncodedPage,
+    span: tuple[int, int],
+    context_ids: Sequence[int],
+    context_boxes: Sequence[Sequence[int]],
+    vocab: dict[str, int],
+) -> WindowInput:
+    start, end = span
+    ids = [vocab[CLS], *context_ids, *page.ids[start:end].tolist(), vocab[SEP]]
+    boxes = [[0, 0, 0, 0], *[list(b) for b in context_boxes], *page.boxes[start:end].tolist(), [1000, 1000, 1000, 1000]]
+    types = [0] + [1] * len(context_ids) + [0] * (end - start) + [0]
+    return WindowInput(ids=ids, boxes=boxes, types=types, body_start=1 + len(context_ids))
+
+
+def collate(windows: Sequence[WindowInput], pad_id: int) -> dict[str, Any]:
+    """Pad windows into one batch of tensors."""
+    import torch
+
+    t = max(len(w.ids) for w in windows)
+    ids = torch.full((len(windows), t), pad_id, dtype=torch.long)
+    boxes = torch.zeros((len(windows), t, 4), dtype=torch.long)
+    types = torch.zeros((len(windows), t), dtype=torch.long)
+    mask = torch.zeros((len(windows), t), dtype=torch.long)
+    for k, w in enumerate(windows):
+        n = len(w.ids)
+        ids[k, :n] = torch.tensor(w.ids)
+        boxes[k, :n] = torch.tensor(w.boxes)
+        types[k, :n] = torch.tensor(w.types)
+        mask[k, :n] = 1
+    return {"input_ids": ids, "bbox": boxes, "token_type_ids": types, "attention_mask": mask}
+
+
+class KeyContext:
+    """The last KEY-labelled characters seen so far in a document, oldest first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.ids: list[int] = []
+        self.boxes: list[list[int]] = []
+
+    def add(self, ids: Sequence[int], boxes: Sequence[Sequence[int]]) -> None:
+        if self.size <= 0 or not len(ids):
+            return
+        self.ids = (self.ids + list(ids))[-self.size :]
+        self.boxes = (self.boxes + [list(b) for b in boxes])[-self.size :]
+
+
+def bio_to_field_probs(bio_probs: np.ndarray) -> np.ndarray:
+    """[n, len(BIO_TAGS)] → [n, len(LABELS)]: a field's B- and I- probabilities summed."""
+    out = np.zeros((bio_probs.shape[0], len(LABELS)), dtype=bio_probs.dtype)
+    for k, tag in enumerate(BIO_TAGS):
+        out[:, LABELS.index(tag.split("-", 1)[-1] if tag != "O" else "O")] += bio_probs[:, k]
+    return out
+
+
+# ---------------------------------------------------------------- the labeller
+
+
+def load_vocab(model_dir: Path) -> dict[str, int]:
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast.from_pretrained(str(model_dir)).get_vocab()
+
+
+@register("labellers", "classifier")
+class ClassifierLabeller:
+    """Labels every token of every page with the trained model in ``model_dir`` (default models/)."""
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            import torch
+            from transformers import LayoutLMForTokenClassification
+        except ImportError as exc:  # pragma: no cover - torch and transformers are core dependencies
+            raise ImportError("the classifier labeller needs torch and transformers (pip install jixiao)") from exc
+        self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
+        settings_path = self.model_dir / SETTINGS_FILE
+        if not settings_path.exists():
+            raise FileNotFoundError(
+                f"no trained classifier in {self.model_dir} (run `make model`, or use --labeller keywords)"
+            )
+        meta = json.loads(settings_path.read_text(encoding="utf-8"))
+        if meta.get("bio_tags") != BIO_TAGS:
+            raise ValueError(f"{settings_path}: the model's tags differ from service.labels.BIO_TAGS; retrain it")
+        self.settings = WindowSettings(**meta["windows"])
+        self.vocab = load_vocab(self.model_dir)
+        if threads:
+            torch.set_num_threads(threads)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a service log wants no weight-loading bars
+        self.model = LayoutLMForTokenClassification.from_pretrained(str(self.model_dir)).eval()
+        self._torch = torch
+
+    @classmethod
+    def from_parts(cls, model: Any, vocab: dict[str, int], settings: WindowSettings) -> "ClassifierLabeller":
+        """A labeller around a model in memory (training evaluates with it before saving)."""
+        import torch
+
+        labeller = cls.__new__(cls)
+        labeller.model_dir, labeller.settings, labeller.vocab = None, settings, vocab
+        labeller.model, labeller._torch = model.eval(), torch
+        return labeller
+
+    def __call__(self, doc: Document) -> Document:
+        context = KeyContext(self.settings.context)
+        for page in doc.pages:
+            self.label_page(page, context)
+        return doc
+
+    def label_page(self, page: Page, context: KeyContext | None = None) -> None:
+        context = context or KeyContext(self.settings.context)
+        probs = self.token_probs(page.tokens, page.width, page.height, context)
+        for token, p in zip(page.tokens, probs):
+            if p is None:  # whitespace only: nothing to read
+                token.label, token.label_confidence = FieldLabel.other.value, 1.0
+                continue
+            k = int(p.argmax())
+            token.label, token.label_confidence = LABELS[k], round(float(p[k]), 4)
+
+    def token_probs(
+        self, tokens: Sequence[Token], width: float, height: float, context: KeyContext
+    ) -> list[np.ndarray | None]:
+        """Field-label probabilities per token (None for a token with no characters)."""
+        page = encode_tokens(tokens, width, height, self.vocab)
+        n = len(page)
+        char_probs = np.zeros((n, len(LABELS)), dtype=np.float32)
+        if n:
+            spans = window_spans(n, self.settings)
+            owners = window_owners(n, spans)
+            added = 0  # characters before this position have been offered to the context
+            for w, span in enumerate(spans):
+                window = build_window(page, span, context.ids, context.boxes, self.vocab)
+                with self._torch.inference_mode():
+                    logits = self.model(**collate([window], self.vocab[PAD])).logits[0]
+                bio = self._torch.softmax(logits.float(), dim=-1).numpy()
+                start, end = span
+                body = bio_to_field_probs(bio[window.body_start : window.body_start + end - start])
+                mine = owners[start:end] == w
+                char_probs[start:end][mine] = body[mine]
+                # Every character before the next window is decided now; its KEYs become context.
+                limit = spans[w + 1][0] if w + 1 < len(spans) else n
+                decided = np.arange(added, limit)
+                keys = decided[char_probs[decided].argmax(axis=1) == KEY_LABEL_INDEX]
+                context.add(page.ids[keys].tolist(), page.boxes[keys].tolist())
+                added = limit
+        sums = np.zeros((len(tokens), len(LABELS)), dtype=np.float32)
+        counts = np.zeros(len(tokens), dtype=np.int64)
+        np.add.at(sums, page.owner, char_probs)
+        np.add.at(counts, page.owner, 1)
+        return [sums[i] / counts[i] if counts[i] else None for i in range(len(tokens))]

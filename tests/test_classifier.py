@@ -1,0 +1,277 @@
+"""The layout-aware token classifier: encoding, windows, the tiny training path, the shipped model."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import PageBuilder
+from service.document import Document, Token
+from service.labels import BIO_TAGS, LABELS, FieldLabel as L
+from service.stages.labelling.classifier import (
+    MODEL_DIR,
+    SETTINGS_FILE,
+    KeyContext,
+    WindowSettings,
+    bio_to_field_probs,
+    build_window,
+    encode_tokens,
+    split_box,
+    window_owners,
+    window_spans,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+# ---------------------------------------------------------------- hand-built labelled forms
+
+COLUMNS = [
+    ("一级指标", L.level1, ["产出指标", "效益指标"]),
+    ("三级指标", L.name, ["设备数量", "运维时长", "满意度", "故障率"]),
+    ("年度指标值", L.target, ["≥95%", "=12个月", "≤1%", "4项"]),
+    ("实际完成值", L.actual, ["98%", "12个月", "0.5%", "4项"]),
+    ("分值", L.weight, ["10", "20", "5", "15"]),
+    ("得分", L.score, ["9.5", "20.00", "4", "15"]),
+]
+
+
+def labelled_form(rng: random.Random, order: list[int], rows: int = 4) -> tuple[list[Token], list[str]]:
+    """A one-page form: title, a header key/value row and an indicator table in the given column order."""
+    builder = PageBuilder()
+    labels: dict[int, str] = {}
+
+    def mark(start: int, label: L) -> None:
+        for i in range(start, len(builder.page.tokens)):
+            labels.setdefault(i, label.value)
+
+    start = len(builder.page.tokens)
+    builder.line("项目支出绩效自评表", 180, 40)
+    mark(start, L.title)
+    start = len(builder.page.tokens)
+    builder.table([["项目名称"]], [90], x=40, y=70)
+    mark(start, L.key)
+    start = len(builder.page.tokens)
+    builder.table([[rng.choice(["热线运维", "门户网站", "语言环境建设"])]], [200], x=130, y=70)
+    mark(start, L.project_name)
+    widths = [70, 90, 90, 90, 50, 50]
+    x = 40.0
+    for c in order:
+        head, label, values = COLUMNS[c]
+        cells = [[head]] + [[rng.choice(values)] for _ in range(rows)]
+        start = len(builder.page.tokens)
+        builder.table(cells[:1], [widths[c]], x=x, y=110)
+        mark(start, L.key)
+        start = len(builder.page.tokens)
+        builder.table(cells[1:], [widths[c]], x=x, y=132)
+        mark(start, label)
+        x += widths[c]
+    page = builder.build()
+    return page.tokens, [labels[i] for i in range(len(page.tokens))]
+
+
+def write_dataset(root: Path, n: int, seed: int, orders: list[list[int]]) -> Path:
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for k in range(n):
+        doc = root / f"doc{k:03d}"
+        doc.mkdir()
+        tokens, labels = labelled_form(rng, orders[k % len(orders)])
+        page = {
+            "page": 1,
+            "width": 595.0,
+            "height": 842.0,
+            "tokens": [{"text": t.text, "box": list(t.box), "label": lab} for t, lab in zip(tokens, labels)],
+        }
+        (doc / "tokens.jsonl").write_text(json.dumps(page, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest.append(json.dumps({"doc_id": doc.name}))
+    (root / "manifest.jsonl").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    return root
+
+
+# ---------------------------------------------------------------- encoding and windows
+
+
+def test_split_box_divides_multi_character_tokens_evenly():
+    assert split_box((0, 0, 30, 10), 3) == [(0, 0, 10, 10), (10, 0, 20, 10), (20, 0, 30, 10)]
+    # a tall, narrow box is vertical text: split top to bottom
+    assert split_box((0, 0, 10, 40), 2) == [(0, 0, 10, 20), (0, 20, 10, 40)]
+
+
+def test_encoding_orders_lines_scales_boxes_and_splits_tokens():
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "a": 5, "1": 6, "2": 7}
+    tokens = [
+        Token(text="2", box=(100, 200, 110, 210)),  # second line
+        Token(text="ａ1", box=(10, 100, 30, 110)),  # first line, full-width a: NFKC → "a"
+        Token(text=" ", box=(40, 100, 45, 110)),  # whitespace has no characters
+        Token(text="z", box=(600, 100, 620, 110)),  # unknown, and beyond the page's right edge
+    ]
+    enc = encode_tokens(tokens, width=500.0, height=1000.0, vocab=vocab)
+    assert enc.chars == ["a", "1", "z", "2"]
+    assert enc.ids.tolist() == [5, 6, 1, 7]
+    assert enc.owner.tolist() == [1, 1, 3, 0]
+    assert enc.line.tolist() == [0, 0, 0, 1]
+    assert enc.boxes.tolist() == [[20, 100, 40, 110], [40, 100, 60, 110], [1000, 100, 1000, 110], [200, 200, 220, 210]]
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 409, 410, 411, 1000, 2049, 5000])
+def test_sliding_windows_give_every_character_to_exactly_one_window(n):
+    settings = WindowSettings(window=512, stride=320, context=100)
+    spans = window_spans(n, settings)
+    assert all(0 <= s < e <= n or n == 0 for s, e in spans)
+    assert all(e - s <= settings.body for s, e in spans)
+    covered = np.zeros(n, dtype=int)
+    for s, e in spans:
+        covered[s:e] += 1
+    assert (covered >= 1).all()
+    owners = window_owners(n, spans)
+    counts = np.zeros(n, dtype=int)
+    for w, (s, e) in enumerate(spans):
+        counts[s:e] += owners[s:e] == w
+    assert (counts == 1).all()  # owned exactly once, by a window that contains it
+    if len(spans) > 1:
+        # an owned character is never at a window's inner edge: it keeps context on both sides
+        for k in range(n):
+            s, e = spans[owners[k]]
+            assert (s == 0 or k - s >= 40) and (e == n or e - 1 - k >= 40)
+
+
+def test_window_puts_context_between_cls_and_page_characters():
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "x": 5}
+    enc = encode_tokens([Token(text="xxx", box=(0, 0, 30, 10))], 100.0, 100.0, vocab)
+    window = build_window(enc, (1, 3), [5], [[1, 2, 3, 4]], vocab)
+    assert window.ids == [2, 5, 5, 5, 3]
+    assert window.types == [0, 1, 0, 0, 0]
+    assert window.boxes[1] == [1, 2, 3, 4] and window.boxes[0] == [0, 0, 0, 0]
+    assert window.body_start == 2
+
+
+def test_key_context_keeps_the_latest_characters():
+    ctx = KeyContext(3)
+    ctx.add([1, 2], [[0, 0, 1, 1]] * 2)
+    ctx.add([3, 4], [[0, 0, 2, 2]] * 2)
+    assert ctx.ids == [2, 3, 4] and len(ctx.boxes) == 3
+
+
+def test_bio_probabilities_fold_into_field_labels():
+    probs = np.zeros((1, len(BIO_TAGS)), dtype=np.float32)
+    probs[0, BIO_TAGS.index("B-NAME")] = 0.3
+    probs[0, BIO_TAGS.index("I-NAME")] = 0.3
+    probs[0, BIO_TAGS.index("B-TARGET")] = 0.4
+    folded = bio_to_field_probs(probs)
+    assert LABELS[int(folded[0].argmax())] == "NAME"
+    assert folded[0, LABELS.index("NAME")] == pytest.approx(0.6)
+
+
+def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():
+    from training.token_data import PageSample, bio_tags
+
+    texts = ["产", "出", "9", "9", "5"]
+    boxes = np.array([[0, 0, 10, 10], [10, 0, 20, 10], [100, 0, 110, 10], [110, 0, 120, 10], [200, 0, 210, 10]], float)
+    labels = ["LEVEL1", "LEVEL1", "SCORE", "SCORE", "SCORE"]
+    page = PageSample(595.0, 842.0, texts, boxes, labels)
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
+    enc = encode_tokens(page.tokens(), 595.0, 842.0, vocab)
+    tags = [BIO_TAGS[k] for k in bio_tags(page, enc)]
+    assert tags == ["B-LEVEL1", "I-LEVEL1", "B-SCORE", "I-SCORE", "B-SCORE"]
+
+
+def test_augmentation_keeps_labels_aligned_with_tokens():
+    from training.token_data import Augment, PageSample, augment_page, merge_runs
+
+    tokens, labels = labelled_form(random.Random(1), [0, 1, 2, 3, 4, 5])
+    page = PageSample(595.0, 842.0, [t.text for t in tokens], np.array([t.box for t in tokens]), labels)
+    out = augment_page(page, random.Random(2), Augment(merge_page=1.0), ["x"])
+    assert len(out.texts) == len(out.labels) == len(out.boxes)
+    assert abs(len("".join(out.texts)) - len(tokens)) < 0.1 * len(tokens)
+    merged = merge_runs(page, random.Random(3), 1.0)
+    assert "".join(merged.texts) != "" and len(merged.texts) < len(page.texts)
+    # a merged token only joins characters of one label, so its text is one cell's text
+    by_label = {}
+    for text, label in zip(merged.texts, merged.labels):
+        by_label.setdefault(label, []).append(text)
+    assert "项目支出绩效自评表" in by_label["TITLE"]
+
+
+# ---------------------------------------------------------------- training path (CI)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from training.train import main
+
+    base = tmp_path_factory.mktemp("tiny")
+    orders = [[0, 1, 2, 3, 4, 5], [0, 1, 4, 5, 2, 3], [1, 0, 2, 3, 5, 4]]
+    train = write_dataset(base / "train", 12, seed=1, orders=orders)
+    heldout = write_dataset(base / "heldout", 2, seed=2, orders=[[0, 1, 2, 3, 4, 5]])
+    out = base / "model"
+    assert main(["--tiny", "--data", str(train), "--heldout", str(heldout), "--out", str(out), "--steps", "80"]) == 0
+    return out
+
+
+def test_tiny_training_writes_a_loadable_model_with_a_card(tiny_model):
+    from transformers import PreTrainedTokenizerFast
+
+    for name in ("model.safetensors", "config.json", "tokenizer.json", SETTINGS_FILE, "metrics.json", "README.md"):
+        assert (tiny_model / name).exists(), name
+    meta = json.loads((tiny_model / SETTINGS_FILE).read_text())
+    assert meta["bio_tags"] == BIO_TAGS
+    tok = PreTrainedTokenizerFast.from_pretrained(str(tiny_model))
+    vocab = tok.get_vocab()
+    # the saved tokenizer reads text character by character, as the labeller's lookups do
+    assert tok("项目 名称", add_special_tokens=False)["input_ids"] == [vocab[c] for c in "项目名称"]
+    metrics = json.loads((tiny_model / "metrics.json").read_text())
+    assert "KEY" in metrics["heldout"]["per_label"]
+    assert "## Held-out styles" in (tiny_model / "README.md").read_text()
+
+
+def test_tiny_model_labels_every_token_and_learns_something(tiny_model):
+    from service.registry import create
+
+    labeller = create("labellers", "classifier", model_dir=str(tiny_model))
+    tokens, labels = labelled_form(random.Random(7), [0, 1, 2, 3, 4, 5], rows=3)
+    page = PageBuilder().build()
+    page.tokens = tokens
+    doc = labeller(Document(source="t", pages=[page]))
+    got = [t.label for t in doc.pages[0].tokens]
+    assert all(label in LABELS for label in got)
+    assert all(0.0 <= t.label_confidence <= 1.0 for t in doc.pages[0].tokens)
+    # after ~80 steps the tiny model beats labelling everything with the commonest label
+    accuracy = np.mean([g == t for g, t in zip(got, labels)])
+    commonest = max(labels.count(lab) for lab in set(labels)) / len(labels)
+    assert accuracy > commonest
+
+
+# ---------------------------------------------------------------- the shipped model
+
+
+def _sample_pages() -> list[Path]:
+    return sorted(SAMPLES.glob("*/tokens.jsonl"))
+
+
+@pytest.mark.skipif(not (MODEL_DIR / SETTINGS_FILE).exists() or not _sample_pages(), reason="no shipped model or samples")
+def test_shipped_model_labels_a_bundled_sample():
+    from service.registry import create
+    from training.token_data import load_docs
+
+    labeller = create("labellers", "classifier")
+    doc = load_docs(_sample_pages()[0].parent.parent)[0]
+    page = doc.pages[0]
+    tokens = page.tokens()
+    from service.document import Page
+
+    labelled = labeller(Document(source=doc.doc_id, pages=[Page(number=1, width=page.width, height=page.height, tokens=tokens)]))
+    got = [t.label for t in labelled.pages[0].tokens]
+
+    def text_with(label: str, labels: list[str]) -> str:
+        return "".join(t for t, lab in zip(page.texts, labels) if lab == label)
+
+    for field in ("PROJECT_NAME", "NAME", "TARGET", "ACTUAL", "WEIGHT", "SCORE"):
+        if field in page.labels:
+            assert text_with(field, got) == text_with(field, page.labels), field
+    assert np.mean([g == t for g, t in zip(got, page.labels)]) > 0.97
