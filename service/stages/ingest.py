@@ -300,6 +300,24 @@ def _profile_sharpness(ink: np.ndarray, angle: float) -> float:
     return float(np.var(np.diff(rows)))
 
 
+def _line_blobs(ink: np.ndarray) -> tuple[int, int]:
+    """Counts of horizontal and vertical text-line blobs, ruling lines removed."""
+    import cv2
+
+    h, w = ink.shape
+    rect = cv2.getStructuringElement
+    rulings = cv2.morphologyEx(ink, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(15, w // 35), 1)))
+    rulings |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, max(15, h // 35))))
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rulings, np.ones((3, 3), np.uint8))))
+    counts = []
+    for kernel, axis in (((7, 1), 0), ((1, 7), 1)):
+        joined = cv2.morphologyEx(text, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, kernel))
+        _, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+        long_side, short_side = (stats[1:, 2], stats[1:, 3]) if axis == 0 else (stats[1:, 3], stats[1:, 2])
+        counts.append(int(((long_side >= 3 * short_side) & (short_side >= 4)).sum()))
+    return counts[0], counts[1]
+
+
 def upright(page: Page) -> None:
     """Turn an image page upright (multiples of 90°) and remove small skew (±3°)."""
     import cv2
@@ -308,8 +326,9 @@ def upright(page: Page) -> None:
     ink = _ink(gray)
     if ink.sum() == 0:
         return
-    # 0° vs 90°: text lines and row rulings make the horizontal profile far crisper.
-    if _profile_sharpness(ink, 0) * 1.0 < _profile_sharpness(np.ascontiguousarray(np.rot90(ink)), 0) * 0.8:
+    # 0° vs 90°: text lines read along x make wide blobs once characters are joined.
+    wide, tall = _line_blobs(ink)
+    if tall > 1.5 * wide:
         gray = np.ascontiguousarray(np.rot90(gray, k=-1))  # turn 90° clockwise
         ink = _ink(gray)
         page.rotation = 90
