@@ -44,12 +44,14 @@ def group_lines(tokens: Sequence[Token], ids: Sequence[int]) -> list[list[int]]:
     bands: list[tuple[float, float]] = []
     for i in order:
         b = tokens[i].box
-        cy = (b[1] + b[3]) / 2
+        h = max(b[3] - b[1], 0.1)
         for k in range(len(lines) - 1, max(-1, len(lines) - 3), -1):
             y0, y1 = bands[k]
-            if y0 <= cy <= y1:
+            # Same line when the boxes overlap by half the smaller height: a quote mark or
+            # a comma sits high or low in its line but still overlaps it.
+            if min(y1, b[3]) - max(y0, b[1]) >= 0.5 * min(h, y1 - y0):
                 lines[k].append(i)
-                bands[k] = (min(y0, b[1]), max(y1, b[3]))
+                bands[k] = (min(y0, b[1]), max(y1, b[3])) if h < 1.5 * (y1 - y0) else (y0, y1)
                 break
         else:
             lines.append([i])

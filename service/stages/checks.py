@@ -37,9 +37,10 @@ CODES = (
 
 class CheckOptions(BaseModel):
     weight_total: float = 100.0
-    # each printed score is rounded to 0.01 at most; the sum may drift by half that per term
+    # a score printed with a second decimal (2.33) may be a rounded 2.3333: the sum may drift
+    # by half a cent per such term; scores printed whole or to one decimal are taken as exact
     rounding_per_term: float = 0.005
-    min_sum_tolerance: float = 0.05
+    sum_tolerance: float = 0.01
     money_tolerance: float = 0.005  # 万元 printed to 2 decimals or more
 
 
@@ -68,6 +69,14 @@ def funds_block_row(form: Form) -> FundRow | None:
     return None
 
 
+def _placeholder(ind: Indicator) -> bool:
+    return ind.target is None and ind.actual is None and ind.weight is None and ind.score is None
+
+
+def _rounded(x: float) -> bool:
+    return abs(round(x, 1) - x) > 1e-9
+
+
 def _decimals(x: float) -> int:
     text = repr(float(x))
     if "e" in text or "." not in text:
@@ -88,20 +97,24 @@ def check_form(form: Form, options: CheckOptions | None = None) -> list[str]:
     if not form.indicators:
         out.append("missing_field: the form has no indicator rows")
 
-    has_weights = any(ind.weight is not None for ind in form.indicators)
+    # a template row left in ("指标2") carries nothing but a name: not a missing field
+    rows = [(i, ind) for i, ind in indicators if not _placeholder(ind)]
+    # the form prints weights (scores) when any row or its funds block has one; a printed
+    # 总分 means rows with a weight are scored
+    has_weights = any(ind.weight is not None for ind in form.indicators) or (block is not None and block.weight is not None)
     has_scores = any(ind.score is not None for ind in form.indicators)
-    for i, ind in indicators:
+    for i, ind in rows:
         if not ind.name:
             out.append(f"missing_field: {_where(i, ind)} has no name")
         if has_weights and ind.weight is None:
-            out.append(f"missing_field: {_where(i, ind)} has no weight while other rows have one")
-        if has_scores and ind.score is None:
-            out.append(f"missing_field: {_where(i, ind)} has no score while other rows have one")
+            out.append(f"missing_field: {_where(i, ind)} has no weight")
+        if ind.score is None and (has_scores or (form.total_score is not None and ind.weight is not None)):
+            out.append(f"missing_field: {_where(i, ind)} has no score")
     if has_scores and form.total_score is None:
         out.append("missing_field: total_score (总分) is empty while the rows are scored")
 
     # Σ weights = 100
-    if has_weights and all(ind.weight is not None for ind in form.indicators):
+    if any(ind.weight is not None for ind in form.indicators) and all(ind.weight is not None for _, ind in rows):
         ind_weights = sum(ind.weight or 0.0 for ind in form.indicators)
         fund_weight = block.weight if block is not None and block.weight is not None else 0.0
         total = ind_weights + fund_weight
@@ -112,12 +125,12 @@ def check_form(form: Form, options: CheckOptions | None = None) -> list[str]:
             )
 
     # Σ scores = 总分
-    if has_scores and form.total_score is not None and all(ind.score is not None for ind in form.indicators):
+    if has_scores and form.total_score is not None and all(ind.score is not None for _, ind in rows):
         ind_scores = sum(ind.score or 0.0 for ind in form.indicators)
         fund_score = block.score if block is not None and block.score is not None else 0.0
         total = ind_scores + fund_score
-        terms = len(form.indicators) + (1 if block is not None and block.score is not None else 0) + 1
-        tolerance = max(opt.min_sum_tolerance, opt.rounding_per_term * terms)
+        printed = [ind.score or 0.0 for ind in form.indicators] + [fund_score, form.total_score]
+        tolerance = opt.sum_tolerance + opt.rounding_per_term * sum(_rounded(x) for x in printed) + 1e-6
         if abs(total - form.total_score) > tolerance:
             out.append(
                 f"scores_sum: Σ scores (indicators {_fmt(ind_scores)} + funds {_fmt(fund_score)}) "

@@ -50,7 +50,11 @@ class IngestOptions(BaseModel):
     max_render_side_px: int = Field(default=5000, description="cap on a rendered page's longer side")
     low_dpi_warning: int = Field(default=100, description="warn below this scan resolution")
     min_text_chars: int = Field(default=20, description="a PDF page with fewer real characters is treated as an image")
+    assumed_long_side_in: float = Field(
+        default=11.69, description="long side of an image page without a usable dpi tag (A4: 11.69 in)"
+    )
     fix_orientation: bool = True
+    max_skew: float = Field(default=5.0, description="largest skew (degrees) searched for and removed")
 
 
 def sniff(data: bytes) -> str | None:
@@ -96,7 +100,7 @@ def open_document(source: str | Path | bytes, name: str | None, options: IngestO
         doc.pages = _image_pages(data, label, options)
     for page in doc.pages:
         if page.text_source == "ocr" and options.fix_orientation:
-            upright(page)
+            upright(page, options)
         if is_blank(page):
             page.warnings.append("blank: the page has no content")
     if all("blank: the page has no content" in p.warnings for p in doc.pages):
@@ -117,6 +121,14 @@ class IngestStage:
 
     def open(self, source: str | Path | bytes, name: str | None = None) -> Document:
         return open_document(source, name, self.options)
+
+    def __call__(self, doc: Document) -> Document:
+        """Read the file ``doc.source`` names into a Document (one that already has pages passes)."""
+        if doc.pages:
+            return doc
+        opened = open_document(doc.source, doc.source, self.options)
+        opened.warnings = doc.warnings + opened.warnings
+        return opened
 
 
 # -- PDF ---------------------------------------------------------------------------
@@ -148,26 +160,24 @@ def _pdf_pages(data: bytes, label: str, options: IngestOptions) -> list[Page]:
 def _pdf_page(pdf, k: int, label: str, options: IngestOptions) -> Page:
     pdf_page = pdf[k]
     try:
-        width, height = pdf_page.get_size()
+        width, height = pdf_page.get_size()  # as displayed, /Rotate applied
         if max(width, height) > options.max_page_side_pt:
             raise LimitExceeded(
                 label, f"page {k + 1} is {width:.0f}×{height:.0f} pt, over the {options.max_page_side_pt:.0f} pt limit"
             )
-        tokens = _text_layer(pdf_page, height)
+        tokens = _text_layer(pdf_page)
         real = sum(1 for t in tokens if _is_real_char(t.text))
         text_layer = real >= options.min_text_chars
         dpi = options.text_layer_dpi if text_layer else options.ocr_dpi
         scale = min(dpi / 72.0, options.max_render_side_px / max(width, height))
-        image = pdf_page.render(scale=scale, grayscale=True).to_numpy()
-        if image.ndim == 3:
-            image = image[:, :, 0]
+        bitmap = pdf_page.render(scale=scale).to_numpy()  # BGR(x); channel order does not matter below
         page = Page(
             number=k + 1,
             width=float(width),
             height=float(height),
             text_source="text_layer" if text_layer else "ocr",
             scale=scale,
-            image=np.ascontiguousarray(image),
+            image=to_gray(bitmap[:, :, :3]),
             tokens=tokens if text_layer else [],
         )
         if not text_layer and scale * 72 < options.low_dpi_warning:
@@ -181,7 +191,24 @@ def _is_real_char(ch: str) -> bool:
     return ch.isalnum() or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
-def _text_layer(pdf_page, page_height: float) -> list[Token]:
+def _text_layer(pdf_page) -> list[Token]:
+    """One token per printed character, boxes in top-left points of the page as displayed."""
+    left, bottom, right, top = pdf_page.get_bbox()  # the crop box: what is shown and rendered
+    w, h = right - left, top - bottom  # before /Rotate
+    rotation = pdf_page.get_rotation() % 360
+
+    def upright_box(x0: float, y0: float, x1: float, y1: float) -> Box:
+        # pdfium gives bottom-left-origin user space; flip to top-down, then apply /Rotate (clockwise).
+        xa, xb = x0 - left, x1 - left
+        ya, yb = top - y1, top - y0
+        if rotation == 90:
+            xa, ya, xb, yb = h - yb, xa, h - ya, xb
+        elif rotation == 180:
+            xa, ya, xb, yb = w - xb, h - yb, w - xa, h - ya
+        elif rotation == 270:
+            xa, ya, xb, yb = ya, w - xb, yb, w - xa
+        return (round(xa, 2), round(ya, 2), round(xb, 2), round(yb, 2))
+
     textpage = pdf_page.get_textpage()
     try:
         n = textpage.count_chars()
@@ -198,11 +225,32 @@ def _text_layer(pdf_page, page_height: float) -> list[Token]:
             x0, y0, x1, y1 = textpage.get_charbox(i, loose=False)
             if x1 <= x0 or y1 <= y0:
                 continue
-            box: Box = (round(x0, 2), round(page_height - y1, 2), round(x1, 2), round(page_height - y0, 2))
-            tokens.append(Token(text=ch, box=box, confidence=1.0))
+            tokens.append(Token(text=ch, box=upright_box(x0, y0, x1, y1), confidence=1.0))
         return tokens
     finally:
         textpage.close()
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """Grey page with coloured ink (red seals, blue stamps, tinted fills) faded towards white.
+
+    Printed forms are black on white; a seal stamped over cells would otherwise read as
+    ruling arcs and dark blots. Where a pixel is strongly coloured its brightest channel
+    is kept, so black text under a red seal stays black while the seal itself fades.
+    """
+    import cv2
+
+    if rgb.ndim == 2:
+        return np.ascontiguousarray(rgb)
+    rgb = np.ascontiguousarray(rgb)
+    a, b, c = cv2.split(rgb)
+    hi = cv2.max(cv2.max(a, b), c)
+    lo = cv2.min(cv2.min(a, b), c)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    _, colourful = cv2.threshold(cv2.subtract(hi, lo), 60, 255, cv2.THRESH_BINARY)
+    # hi ≥ grey everywhere, so the max takes hi exactly where the pixel is colourful.
+    gray = cv2.max(gray, cv2.bitwise_and(hi, colourful))
+    return np.ascontiguousarray(gray)
 
 
 # -- images ------------------------------------------------------------------------
@@ -214,17 +262,19 @@ def _image_pages(data: bytes, label: str, options: IngestOptions) -> list[Page]:
     Image.MAX_IMAGE_PIXELS = None  # our own cap below, checked before decoding
     try:
         img = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError) as exc:
+        n_frames = getattr(img, "n_frames", 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise BadInput(label, f"not a readable image ({exc})") from None
-    n_frames = getattr(img, "n_frames", 1)
     if n_frames > options.max_pages:
         raise LimitExceeded(label, f"the image has {n_frames} pages, over the {options.max_pages}-page limit")
     pages: list[Page] = []
     for k in range(n_frames):
         try:
             img.seek(k)
-        except EOFError:
-            break
+        except (EOFError, OSError, ValueError) as exc:
+            if k == 0:
+                raise BadInput(label, f"not a readable image ({exc})") from None
+            raise BadInput(label, f"page {k + 1} of the image is damaged or truncated ({exc})") from None
         w, h = img.size
         if w * h > options.max_image_pixels:
             raise LimitExceeded(
@@ -235,58 +285,83 @@ def _image_pages(data: bytes, label: str, options: IngestOptions) -> list[Page]:
         try:
             frame = ImageOps.exif_transpose(img.copy()) if k == 0 else img.copy()
             frame.load()
-            gray = np.asarray(frame.convert("L"))
+            gray = _frame_gray(frame)
         except (OSError, ValueError, SyntaxError) as exc:
             raise BadInput(label, f"the image is damaged or truncated ({exc})") from None
-        dpi = _dpi(img)
+        dpi, stated = _dpi(img, gray.shape, options)
         page = Page(
             number=k + 1,
             width=gray.shape[1] * 72.0 / dpi,
             height=gray.shape[0] * 72.0 / dpi,
             text_source="ocr",
             scale=dpi / 72.0,
-            image=np.ascontiguousarray(gray),
+            image=gray,
         )
         if dpi < options.low_dpi_warning:
-            page.warnings.append(f"low_resolution: the scan is {dpi:.0f} dpi; expect OCR errors")
+            how = "" if stated else " (judged from its pixel size as an A4 page)"
+            page.warnings.append(f"low_resolution: the scan is {dpi:.0f} dpi{how}; expect OCR errors")
         pages.append(page)
     return pages
 
 
-def _dpi(img) -> float:
+def _frame_gray(frame) -> np.ndarray:
+    if frame.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(frame, dtype=np.float64)
+        top = arr.max() or 1.0
+        return np.ascontiguousarray((arr * (255.0 / top)).astype(np.uint8))
+    if frame.mode in ("1", "L", "LA"):
+        return np.ascontiguousarray(np.asarray(frame.convert("L")))
+    return to_gray(np.asarray(frame.convert("RGB")))
+
+
+def _dpi(img, shape: tuple[int, ...], options: IngestOptions) -> tuple[float, bool]:
+    """The scan resolution and whether the file stated it.
+
+    Stated dpi is trusted when the page it implies is paper-sized (4–24 inches on its long
+    side); phone photos tagged 72 dpi and files without a tag are taken as A4 pages.
+    """
+    long_px = max(shape[:2])
     dpi = img.info.get("dpi")
     try:
         value = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         value = 0.0
-    return value if 50 <= value <= 1200 else 200.0
+    if value > 0 and 4.0 <= long_px / value <= 24.0:
+        return value, True
+    return min(max(long_px / options.assumed_long_side_in, 50.0), 1200.0), False
 
 
 # -- blank pages, orientation and skew ----------------------------------------------
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
+    """Ink mask of a page (longer side ≤ 1200 px): darker than the paper by more than its noise."""
     import cv2
 
     small = gray
     if max(gray.shape) > 1200:
         f = 1200 / max(gray.shape)
         small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if small.std() < 8:  # flat page: Otsu would split noise into "ink"
-        ink[:] = 0
-    return ink
+    small = cv2.blur(small, (3, 3))
+    sample = small[::4, ::4]
+    paper = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample.astype(np.float32) - paper)))
+    # Ink is well below the paper; scan grain and faint show-through are not.
+    limit = paper - max(50.0, 5.0 * noise)
+    return np.where(small < limit, 255, 0).astype(np.uint8)
 
 
-def is_blank(page: Page) -> bool:
+def is_blank(page: Page, min_ink: float = 0.0005) -> bool:
+    """No text layer characters, or (image pages) almost no ink / a fully dark frame."""
     if page.text_source == "text_layer":
         return not page.tokens
     if page.image is None:
         return True
     gray = page.gray
-    ink = _ink(gray)
-    frac = float((ink > 0).mean())
-    return frac < 0.002 or frac > 0.9  # empty, or all black
+    if float(gray.mean()) < 40:  # an all-black frame (lid open, inverted scan)
+        return True
+    frac = float((_ink(gray) > 0).mean())
+    return frac < min_ink
 
 
 def _profile_sharpness(ink: np.ndarray, angle: float) -> float:
@@ -300,15 +375,33 @@ def _profile_sharpness(ink: np.ndarray, angle: float) -> float:
     return float(np.var(np.diff(rows)))
 
 
-def _line_blobs(ink: np.ndarray) -> tuple[int, int]:
-    """Counts of horizontal and vertical text-line blobs, ruling lines removed."""
+def estimate_skew(ink: np.ndarray, max_angle: float = 5.0) -> float:
+    """Skew in degrees (counter-clockwise positive, cv2's sense) that makes text rows level."""
+    import cv2
+
+    half = cv2.resize(ink, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    coarse = max(np.arange(-max_angle, max_angle + 0.01, 0.5), key=lambda a: _profile_sharpness(half, a))
+    fine = np.arange(coarse - 0.4, coarse + 0.41, 0.1)
+    return float(max(fine, key=lambda a: _profile_sharpness(ink, a)))
+
+
+def _text_ink(ink: np.ndarray) -> np.ndarray:
+    """The ink with long straight strokes (table rulings) taken out, so text stands alone."""
     import cv2
 
     h, w = ink.shape
     rect = cv2.getStructuringElement
     rulings = cv2.morphologyEx(ink, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(15, w // 35), 1)))
     rulings |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, max(15, h // 35))))
-    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rulings, np.ones((3, 3), np.uint8))))
+    return cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rulings, np.ones((3, 3), np.uint8))))
+
+
+def _line_blobs(ink: np.ndarray) -> tuple[int, int]:
+    """Counts of horizontal and vertical text-line blobs, ruling lines removed."""
+    import cv2
+
+    rect = cv2.getStructuringElement
+    text = _text_ink(ink)
     counts = []
     for kernel, axis in (((7, 1), 0), ((1, 7), 1)):
         joined = cv2.morphologyEx(text, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, kernel))
@@ -318,8 +411,8 @@ def _line_blobs(ink: np.ndarray) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def upright(page: Page) -> None:
-    """Turn an image page upright (multiples of 90°) and remove small skew (±3°)."""
+def upright(page: Page, options: IngestOptions | None = None) -> None:
+    """Turn an image page upright (multiples of 90°, clockwise in Page.rotation) and remove small skew."""
     import cv2
 
     gray = page.gray
@@ -337,8 +430,7 @@ def upright(page: Page) -> None:
         ink = _ink(gray)
         page.rotation = (page.rotation + 180) % 360
     # Skew: the angle that makes the row profile crispest, coarse then fine.
-    best = max(np.arange(-3.0, 3.01, 0.5), key=lambda a: _profile_sharpness(ink, a))
-    best = max(np.arange(best - 0.4, best + 0.41, 0.1), key=lambda a: _profile_sharpness(ink, a))
+    best = estimate_skew(ink, options.max_skew if options else 5.0)
     if abs(best) >= 0.15:
         h, w = gray.shape
         m = cv2.getRotationMatrix2D((w / 2, h / 2), float(best), 1.0)
@@ -369,13 +461,13 @@ def _cls_session():
         return _CLS_SESSION
 
 
-def _upside_down(gray: np.ndarray, samples: int = 24) -> bool:
+def _upside_down(gray: np.ndarray, samples: int = 16) -> bool:
     """Vote of the direction classifier over text-line crops found by projection."""
     import cv2
 
-    ink = _ink(gray)
+    ink = _text_ink(_ink(gray))
     f = gray.shape[0] / ink.shape[0]
-    # Text blobs: close horizontally so characters of a line join, drop long rulings.
+    # Text blobs: close horizontally so characters of a line join (rulings are already out).
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(closed)
     boxes = [s for s in stats[1:] if 8 <= s[3] <= 40 and s[2] >= 2.5 * s[3] and s[2] < ink.shape[1] * 0.5]

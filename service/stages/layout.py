@@ -18,12 +18,12 @@ from ..registry import register
 
 
 @register("stages", "layout")
-def make_layout(min_table_lines: int = 3) -> "LayoutStage":
+def make_layout(min_table_lines: int = 2) -> "LayoutStage":
     return LayoutStage(min_table_lines=min_table_lines)
 
 
 class LayoutStage:
-    def __init__(self, min_table_lines: int = 3):
+    def __init__(self, min_table_lines: int = 2):
         self.min_table_lines = min_table_lines
 
     def __call__(self, doc: Document) -> Document:
@@ -77,12 +77,12 @@ def _segments(page: Page, line: list[int], gap: float) -> list[list[int]]:
     return segs
 
 
-def find_borderless_tables(page: Page, min_table_lines: int = 3) -> None:
+def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
     """Turn runs of multi-segment text lines into tables built from text geometry."""
     if len(page.lines) < min_table_lines:
         return
     h = char_height(page.tokens, [i for line in page.lines for i in line])
-    gap = 0.9 * h
+    gap = 0.45 * h  # column padding; characters in a cell sit closer
     segs = [_segments(page, line, gap) for line in page.lines]
     tops = [min(page.tokens[i].box[1] for i in line) for line in page.lines]
     bottoms = [max(page.tokens[i].box[3] for i in line) for line in page.lines]
@@ -108,42 +108,70 @@ def find_borderless_tables(page: Page, min_table_lines: int = 3) -> None:
 
     used: set[int] = set()
     for run in runs:
-        multi = [k for k in run if len(segs[k]) >= 2]
-        if len(multi) < min_table_lines:
-            continue
-        run = run[run.index(multi[0]) : run.index(multi[-1]) + 1]
-        table = _table_from_lines(page, run, segs, h)
-        if table is not None:
-            page.tables.append(table)
-            used.update(run)
+        for block in _blocks(page, run, segs, h):
+            multi = [k for k in block if len(segs[k]) >= 2]
+            if len(multi) < min_table_lines:
+                continue
+            block = block[block.index(multi[0]) : block.index(multi[-1]) + 1]
+            table = _table_from_lines(page, block, segs, h)
+            if table is not None:
+                page.tables.append(table)
+                used.update(block)
     if used:
         page.lines = [line for k, line in enumerate(page.lines) if k not in used]
 
 
-def _table_from_lines(page: Page, run: list[int], segs: list[list[list[int]]], h: float) -> Table | None:
-    ids = [i for k in run for i in page.lines[k]]
-    x0 = min(page.tokens[i].box[0] for i in ids)
-    x1 = max(page.tokens[i].box[2] for i in ids)
-    # Vertical gutters: x ranges no token of the run covers.
+def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float) -> list[float]:
+    """Centres of the vertical strips no token of these lines covers."""
     res = 0.5
     n = int((x1 - x0) / res) + 2
     covered = np.zeros(n, dtype=bool)
-    for i in ids:
-        b = page.tokens[i].box
-        covered[int((b[0] - x0) / res) : int((b[2] - x0) / res) + 1] = True
-    edges = [x0]
-    k = 0
+    for line in lines:
+        for i in line:
+            b = page.tokens[i].box
+            covered[max(0, int((b[0] - x0) / res)) : int((b[2] - x0) / res) + 1] = True
+    edges, k = [], 0
     min_gutter = max(2.0, 0.4 * h) / res
     while k < n:
         if not covered[k]:
             start = k
             while k < n and not covered[k]:
                 k += 1
-            if k < n and k - start >= min_gutter:
+            if 0 < start and k < n and k - start >= min_gutter:
                 edges.append(x0 + (start + k) / 2 * res)
             continue
         k += 1
-    edges.append(x1)
+    return edges
+
+
+def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
+    """Split a run of lines where the column structure changes (header block, funds, goals, indicators).
+
+    A line that would close most of the block's gutters (a paragraph, a differently
+    ruled block) starts a new block.
+    """
+    x0 = min(page.tokens[i].box[0] for k in run for i in page.lines[k])
+    x1 = max(page.tokens[i].box[2] for k in run for i in page.lines[k])
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    for k in run:
+        if len(current) >= 2:
+            before = len(_gutters(page, [page.lines[j] for j in current], x0, x1, h))
+            after = len(_gutters(page, [page.lines[j] for j in current + [k]], x0, x1, h))
+            if before >= 2 and after < 0.5 * before:
+                blocks.append(current)
+                current = []
+        current.append(k)
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _table_from_lines(page: Page, run: list[int], segs: list[list[list[int]]], h: float) -> Table | None:
+    ids = [i for k in run for i in page.lines[k]]
+    x0 = min(page.tokens[i].box[0] for i in ids)
+    x1 = max(page.tokens[i].box[2] for i in ids)
+    edges = [x0] + _gutters(page, [page.lines[k] for k in run], x0, x1, h) + [x1]
     if len(edges) < 3:
         return None
     cells: list[Cell] = []

@@ -110,6 +110,9 @@ UNITS: dict[str, tuple[str, float]] = {
     "kg": ("克", 1000.0),
     "吨": ("克", 1e6),
     "平方米": ("平方米", 1.0),
+    "立方米": ("立方米", 1.0),
+    "微克/立方米": ("微克/立方米", 1.0),
+    "毫克/升": ("毫克/升", 1.0),
     "m2": ("平方米", 1.0),
     "m²": ("平方米", 1.0),
     "亩": ("平方米", 666.6666666666666),
@@ -158,7 +161,11 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # Qualitative grades; the first alternative that matches at a position wins, so the
 # negated and hedged forms come before the plain ones (不符合 before 符合, 基本实现 before 实现).
 _GRADE_LEVELS: list[tuple[Attainment, str]] = [
-    ("none", r"未能?(?:达成|达到|实现|完成|通过|达标|开展|按时完成|按期完成)|不(?:符合|合格|满意|达标|及格|好)|较差|差|无效|失败"),
+    (
+        "none",
+        r"未能?(?:达成|达到|实现|完成|通过|达标|开展|按时完成|按期完成)|"
+        r"不(?:符合|合格|满意|达标|及格|好|明显|显著|理想|到位|及时|规范|完善|稳定|健全)|较差|差|无效|失败",
+    ),
     ("partly", r"部分(?:达成|达到|实现|完成|符合)|有待(?:提高|提升|改善|加强)|一般|中等|及格"),
     (
         "mostly",
@@ -796,9 +803,12 @@ def _compare_dates(target: ParsedValue, actual: ParsedValue, year: int | None) -
         return None
     op = target.operator or "≤"  # a bare date as a target means "by then"
     (t_first, t_last), (a_first, a_last) = t, a
-    if op in ("≤", "<"):
-        bound = t_last if op == "≤" else t_first - dt.timedelta(days=1)
-        return True if a_last <= bound else False if a_first > bound else None
+    if op == "≤":
+        return True if a_last <= t_last else False if a_first > t_last else None
+    if op == "<":
+        # "6月前": before June for some forms, by the end of June for others; a date
+        # inside June is not decided, one after June is late either way
+        return True if a_last < t_first else False if a_first > t_last else None
     if op in ("≥", ">"):
         bound = t_first if op == "≥" else t_last + dt.timedelta(days=1)
         return True if a_first >= bound else False if a_last < bound else None
@@ -914,7 +924,7 @@ def compare(target: ParsedValue | None, actual: ParsedValue | None, year: int | 
             return actual.boolean == target.boolean
         level = _attainment_of(actual)
         if level is not None and target.boolean:
-            return level == "full"
+            return None if level == "mostly" else level == "full"  # 基本实现 for 是: either way
         if target.boolean is False and actual.kind in ("number", "percent") and actual.operator in (None, "="):
             return actual.number == 0
         return None
@@ -922,7 +932,10 @@ def compare(target: ParsedValue | None, actual: ParsedValue | None, year: int | 
         level = _attainment_of(actual)
         if level is None or target.attainment is None:
             return None
-        return _ATTAINMENT_RANK[level] >= _ATTAINMENT_RANK[target.attainment]
+        gap = _ATTAINMENT_RANK[target.attainment] - _ATTAINMENT_RANK[level]
+        if gap == 1 and level == "mostly":
+            return None  # 基本实现 against 实现: forms score it either way
+        return gap <= 0
     return None
 
 

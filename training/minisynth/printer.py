@@ -433,7 +433,7 @@ class FormPrinter:
     def _header_row(self, header_cells) -> None:
         p = self.p
         height, wrapped = p.row_height(header_cells)
-        p.draw_row(header_cells, wrapped, height, "middle")
+        p.draw_row(header_cells, wrapped, height, "middle" if self.style.ruled else "top")
 
     def _page_break(self, left_col, seg_top, first_segment, header_cells) -> None:
         p, style = self.p, self.style

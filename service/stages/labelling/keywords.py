@@ -100,6 +100,7 @@ GOAL_COLUMNS: list[tuple[str, L]] = [
     ("实际完成", L.goal_actual),
 ]
 
+BLOCK_LABELS = ("项目资金（万元）", "预算执行情况（万元）", "年度总体目标", "绩效指标", "年度绩效指标")
 BLOCK_KEYS = ("项目资金", "预算执行情况", "年度总体目标", "总体目标", "绩效指标", "年度绩效指标", "资金情况")
 TOTAL_KEYS = ("总分", "合计", "自评总分", "总计", "综合得分")
 GRADE_KEYS = ("评分等级", "自评等级", "绩效等级", "等级")
@@ -128,6 +129,10 @@ def match_column(text: str, columns: list[tuple[str, L]]) -> L | None:
             return label
     for key, label in columns:
         if len(t) >= 2 and key in t:
+            return label
+    for key, label in columns:
+        # A header wrapped over two lines of a borderless table: its first line alone.
+        if (len(t) >= 4 or t == "序") and key.startswith(t):
             return label
     return None
 
@@ -361,15 +366,15 @@ class KeywordLabeller:
             if is_marker(t):
                 self._set(page, cell.tokens, L.marker)
                 continue
-            if any(t.startswith(k) for k in BLOCK_KEYS):
-                self._set(page, cell.tokens, L.key)
+            if any(t.startswith(k) for k in BLOCK_KEYS) or (not table.ruled and any(t in k for k in BLOCK_LABELS)):
+                self._set(page, cell.tokens, L.key)  # a block's label, or a wrapped piece of one
                 continue
             a, b = self._rel(page, table, cell.box)
             if state.section == "funds":
                 if b <= first_value_x + 0.01 or any(k in t for k in FUND_ITEMS):
                     self._set(page, cell.tokens, L.fund_item)
                     continue
-            if table.ruled or state.section != "indicators":
+            if table.ruled:
                 label = state.columns.field_at(a, b)
                 self._set(page, cell.tokens, label or L.other)
             else:
