@@ -36,6 +36,7 @@ class RulingOptions(BaseModel):
     vertical_kernel_pt: float = Field(default=12.0, description="shortest vertical ruling piece kept")
     gap_pt: float = Field(default=6.0, description="breaks in a ruling up to this long are bridged")
     merge_pt: float = Field(default=3.5, description="parallel rulings closer than this are one grid line")
+    long_pt: float = Field(default=100.0, description="a ruling this long needs to cross only one other")
 
 
 @register("stages", "ruling")
@@ -87,7 +88,7 @@ def find_tables(gray: np.ndarray, scale: float, options: RulingOptions | None = 
     tol = max(2.0, opt.merge_pt * s)
     hsegs = _segments(horiz, horizontal=True, min_len=hk)
     vsegs = _segments(vert, horizontal=False, min_len=vk)
-    hsegs, vsegs, groups = _rulings(hsegs, vsegs, tol)
+    hsegs, vsegs, groups = _rulings(hsegs, vsegs, tol, opt.long_pt * s)
     w_img = bw.shape[1]
     tables = []
     for h_ids, v_ids in groups:
@@ -129,9 +130,13 @@ def _segments(mask: np.ndarray, horizontal: bool, min_len: int) -> list[Segment]
 
 
 def _rulings(
-    hsegs: list[Segment], vsegs: list[Segment], tol: float
+    hsegs: list[Segment], vsegs: list[Segment], tol: float, long: float
 ) -> tuple[list[Segment], list[Segment], list[tuple[list[int], list[int]]]]:
-    """Keep segments crossing ≥ 2 of the other direction; group the kept ones into tables."""
+    """Keep segments crossing ≥ 2 of the other direction (≥ 1 if ``long``); group them into tables.
+
+    The single-crossing allowance keeps the top ruling of a table without side borders
+    whose first row is one wide cell.
+    """
     if not hsegs or not vsegs:
         return [], [], []
     h = np.array([(s.a0, s.a1, s.pos) for s in hsegs])
@@ -142,12 +147,14 @@ def _rulings(
         & (h[:, None, 2] >= v[None, :, 0] - tol)
         & (h[:, None, 2] <= v[None, :, 1] + tol)
     )
+    need_h = np.where(h[:, 1] - h[:, 0] >= long, 1, 2)
+    need_v = np.where(v[:, 1] - v[:, 0] >= long, 1, 2)
     keep_h = np.ones(len(h), dtype=bool)
     keep_v = np.ones(len(v), dtype=bool)
-    while True:  # dropping one segment can leave another with a single crossing
+    while True:  # dropping one segment can leave another with too few crossings
         live = cross & keep_h[:, None] & keep_v[None, :]
-        new_h = keep_h & (live.sum(axis=1) >= 2)
-        new_v = keep_v & (live.sum(axis=0) >= 2)
+        new_h = keep_h & (live.sum(axis=1) >= need_h)
+        new_v = keep_v & (live.sum(axis=0) >= need_v)
         if (new_h == keep_h).all() and (new_v == keep_v).all():
             break
         keep_h, keep_v = new_h, new_v
