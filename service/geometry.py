@@ -51,7 +51,7 @@ def group_lines(tokens: Sequence[Token], ids: Sequence[int]) -> list[list[int]]:
             # a comma sits high or low in its line but still overlaps it.
             if min(y1, b[3]) - max(y0, b[1]) >= 0.5 * min(h, y1 - y0):
                 lines[k].append(i)
-                bands[k] = (min(y0, b[1]), max(y1, b[3])) if h < 1.5 * (y1 - y0) else (y0, y1)
+                bands[k] = (min(y0, b[1]), max(y1, b[3]))
                 break
         else:
             lines.append([i])

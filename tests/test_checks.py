@@ -156,11 +156,11 @@ def test_met_false_with_a_deducted_score_is_fine():
         (lambda f: setattr(f.indicators[2], "name", None), "missing_field: indicator 3 (page 1) has no name"),
         (
             lambda f: setattr(f.indicators[2], "weight", None),
-            "missing_field: indicator 3 '组织线上有奖纠错活动' (page 1) has no weight while other rows have one",
+            "missing_field: indicator 3 '组织线上有奖纠错活动' (page 1) has no weight",
         ),
         (
             lambda f: setattr(f.indicators[2], "score", None),
-            "missing_field: indicator 3 '组织线上有奖纠错活动' (page 1) has no score while other rows have one",
+            "missing_field: indicator 3 '组织线上有奖纠错活动' (page 1) has no score",
         ),
         (lambda f: setattr(f, "total_score", None), "missing_field: total_score (总分) is empty while the rows are scored"),
         (lambda f: f.indicators.clear(), "missing_field: the form has no indicator rows"),
@@ -170,6 +170,12 @@ def test_missing_field(mutate, expected):
     form = form_2023()
     mutate(form)
     assert expected in run(form)
+
+
+def test_template_placeholder_row_is_not_a_missing_field():
+    form = form_2023()
+    form.indicators.append(Indicator(name="指标2", page=2))
+    assert run(form) == []
 
 
 def test_department_form_without_weights_raises_no_weight_noise():

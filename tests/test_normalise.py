@@ -133,7 +133,8 @@ CASES_MET = [
     ("540个", "765个", 2020, None),  # a bare target: which way is good is not printed
     ("≥90%", "3万条", 2020, None),  # units that do not convert
     ("6月前", "2020年5月18日", 2020, True),
-    ("6月前", "2020年6月4日", 2020, False),
+    ("6月前", "2020年6月4日", 2020, None),  # before June, or by the end of June: forms differ
+    ("6月前", "2020年7月1日", 2020, False),
     ("6月底前", "2020年6月4日", 2020, True),
     ("年底前", "2020年12月25日", 2020, True),
     ("年底前", "2021年1月5日", 2020, False),
@@ -145,7 +146,9 @@ CASES_MET = [
     ("7月底前完成制作视频2期", "7月底前完成制作视频2期", 2023, True),
     ("年底前", "按时完成", 2020, True),
     ("通过验收", "2020年5月7日通过验收", 2020, True),
-    ("实现", "基本实现", 2020, False),
+    ("实现", "基本实现", 2020, None),  # "basically achieved": forms score it either way
+    ("实现", "部分实现", 2020, False),
+    ("有效提升", "效果不明显", 2020, False),
     ("基本实现", "实现", 2020, True),
     ("较好", "好", 2020, True),
     ("好", "一般", 2020, False),

@@ -141,6 +141,15 @@ def form_source(name: str) -> Callable[[random.Random], Form]:
 # Each returns a changed copy, or None when the form has nothing to inject into.
 
 
+def misread_digit(value: float, rng: random.Random, decimals: int = 2) -> float:
+    """One digit of the printed number replaced, as OCR misreads it (95.96 → 95.36)."""
+    text = f"{value:.{decimals}f}"
+    positions = [i for i, ch in enumerate(text) if ch.isdigit()]
+    i = rng.choice(positions)
+    new = rng.choice([d for d in "0123456789" if d != text[i]])
+    return float(text[:i] + new + text[i + 1 :])
+
+
 def _scored_rows(form: Form) -> list[int]:
     return [i for i, ind in enumerate(form.indicators) if ind.weight is not None and ind.score is not None]
 
@@ -152,16 +161,22 @@ def inject_weights_sum(form: Form, rng: random.Random) -> Form | None:
     f = form.model_copy(deep=True)
     block = funds_block_row(f)
     if block is not None and block.weight and rng.random() < 0.25:
-        block.weight = None  # the funds block's 分值 not printed / not read
+        # the funds block's 分值 and 得分 not printed / not read, on every row that repeats them
         if block.score is not None:
             f.total_score = round((f.total_score or 0) - block.score, 2)
-            block.score = None
+        for row in f.funds:
+            row.weight = row.score = None
         return f
     ind = f.indicators[rng.choice(rows)]
-    delta = rng.choice([-3, -2, -1, -0.5, 0.5, 1, 2, 5, 9])
-    if (ind.weight or 0) + delta <= 0:
-        delta = abs(delta)
-    ind.weight = (ind.weight or 0) + delta
+    if rng.random() < 0.3:
+        ind.weight = misread_digit(ind.weight or 0.0, rng, decimals=0)
+        if not ind.weight:
+            ind.weight = 1.0 if form.indicators[f.indicators.index(ind)].weight != 1 else 2.0
+    else:
+        delta = rng.choice([-3, -2, -1, -0.5, 0.5, 1, 2, 5, 9])
+        if (ind.weight or 0) + delta <= 0:
+            delta = abs(delta)
+        ind.weight = (ind.weight or 0) + delta
     if ind.score is not None and ind.score > ind.weight:
         f.total_score = round((f.total_score or 0) - (ind.score - ind.weight), 2)
         ind.score = ind.weight
@@ -173,8 +188,10 @@ def inject_scores_sum(form: Form, rng: random.Random) -> Form | None:
         return None
     f = form.model_copy(deep=True)
     rows = _scored_rows(f)
-    style = rng.choice(["total", "total", "row"]) if rows else "total"
-    if style == "total":
+    style = rng.choice(["total", "digit", "row"]) if rows else rng.choice(["total", "digit"])
+    if style == "digit":
+        f.total_score = misread_digit(f.total_score or 0.0, rng)
+    elif style == "total":
         delta = rng.choice([-1, 1]) * rng.choice([0.2, 0.5, 1, 2, 4.5, 10])
         f.total_score = round((f.total_score or 0) + delta, 2)
         if rng.random() < 0.2:
@@ -210,8 +227,10 @@ def inject_execution_rate(form: Form, rng: random.Random) -> Form | None:
     f = form.model_copy(deep=True)
     row = f.funds[form.funds.index(rng.choice(rows))]
     rate = row.execution_rate or 0.0
-    style = rng.choice(["shift", "shift", "decimal", "initial"])
-    if style == "decimal":
+    style = rng.choice(["shift", "digit", "decimal", "initial"])
+    if style == "digit":
+        row.execution_rate = misread_digit(rate, rng)
+    elif style == "decimal":
         row.execution_rate = round(rate * 100, 2) if rate < 100 else round(rate / 10, 2)  # 99.62 → 9962
     elif style == "initial" and row.initial_budget and abs(row.initial_budget - (row.annual_budget or 0)) > 1:
         row.execution_rate = round((row.executed or 0) / row.initial_budget * 100, 2)  # against the wrong budget

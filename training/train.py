@@ -14,6 +14,8 @@ of generating them.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import random
@@ -43,7 +45,7 @@ from .token_data import IGNORE, Augment, DocSample, doc_windows, load_docs
 ROOT = Path(__file__).resolve().parent.parent
 
 # Styles never seen in training; the held-out set has exactly these (the generator's tags).
-WITHHELD = {"column_order": "score_first", "font": "kaiti", "table": "borderless"}
+WITHHELD = {"column_order": "weight-first", "font": "noto-serif", "ruled": "false"}
 
 
 @dataclass
@@ -101,17 +103,33 @@ TINY = Recipe(
 # ---------------------------------------------------------------- data
 
 
-def generate(out: Path, n: int, seed: int, split: str, styles: list[str], flag: str) -> Path:
-    """Run the generator (tokens only) unless the dataset is already there."""
+def generator() -> str:
+    """The generator package: training.synth when its builder is there, else training.minisynth."""
+    return "training.synth" if importlib.util.find_spec("training.synth.build") else "training.minisynth"
+
+
+def generate(out: Path, n: int, seed: int, exclude: dict[str, list[str]]) -> Path:
+    """Run the generator (tokens only, no scans) unless the dataset is already there."""
     if (out / "manifest.jsonl").exists() and len(list(out.glob("*/tokens.jsonl"))) >= n:
         return out
-    cmd = [sys.executable, "-m", "training.synth.build", "--out", str(out), "--n", str(n), "--seed", str(seed),
-           "--split", split, "--no-png"]
-    for style in styles:
-        cmd += [flag, style]
+    cmd = [sys.executable, "-m", generator() + ".build", "--out", str(out), "--n", str(n), "--seed", str(seed),
+           "--split", "train", "--no-scan", "--no-png"]
+    for key, values in exclude.items():
+        cmd += [arg for v in values for arg in ("--exclude-style", f"{key}={v}")]
     log(" ".join(cmd))
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return out
+
+
+def withheld_only() -> dict[str, list[str]]:
+    """Exclusions that leave only the withheld styles (forms the generator cannot print so are filtered out)."""
+    forms = importlib.import_module(generator() + ".forms")
+    every = {"column_order": list(forms.COLUMN_ORDERS), "font": list(forms.FONTS), "ruled": ["true", "false"]}
+    return {key: [v for v in every[key] if v.lower() != WITHHELD[key].lower()] for key in WITHHELD}
+
+
+def has_styles(doc: DocSample, styles: dict[str, str]) -> bool:
+    return all(str(doc.tags.get(k)).lower() == v.lower() for k, v in styles.items())
 
 
 def build_vocab(docs: list[DocSample], min_count: int = 1) -> dict[str, int]:
@@ -351,22 +369,29 @@ def main(argv: list[str] | None = None) -> int:
         recipe = Recipe(**{**recipe.__dict__, "seed": args.seed})
     t_start = time.perf_counter()
     work = Path(args.work) / ("tiny" if args.tiny else "full")
-    withheld = [f"{k}={v}" for k, v in WITHHELD.items()]
     if args.data:
         train_dir = Path(args.data)
     else:
-        train_dir = generate(work / "train", recipe.train_docs, recipe.seed, "train", withheld, "--exclude-style")
+        exclude = {k: [v] for k, v in WITHHELD.items()}
+        train_dir = generate(work / "train", recipe.train_docs, recipe.seed, exclude)
     if args.heldout:
         heldout_dir: Path | None = Path(args.heldout)
     elif args.data:
         heldout_dir = None
     else:
-        heldout_dir = generate(work / "heldout", recipe.heldout_docs, recipe.seed + 1, "train", withheld, "--style")
+        # a third more than needed: flat department forms cannot take the withheld column order
+        n = recipe.heldout_docs + recipe.heldout_docs // 3 + 1
+        heldout_dir = generate(work / "heldout", n, recipe.seed + 1, withheld_only())
     docs = load_docs(train_dir)
+    if not args.data:
+        leaked = [d.doc_id for d in docs if any(str(d.tags.get(k)).lower() == v for k, v in WITHHELD.items())]
+        assert not leaked, f"withheld styles in the training set: {leaked[:5]}"
     dev_docs: list[DocSample] = []
     if recipe.dev_docs and len(docs) > recipe.dev_docs * 4:
         docs, dev_docs = docs[: -recipe.dev_docs], docs[-recipe.dev_docs :]
     heldout = load_docs(heldout_dir) if heldout_dir else []
+    if heldout_dir and not args.heldout:
+        heldout = [d for d in heldout if has_styles(d, WITHHELD)][: recipe.heldout_docs]
     log(f"{len(docs)} training documents ({sum(len(d.pages) for d in docs)} pages), {len(dev_docs)} dev, "
         f"{len(heldout)} held-out; data ready after {(time.perf_counter() - t_start) / 60:.1f} min")
 

@@ -163,7 +163,7 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _GRADE_LEVELS: list[tuple[Attainment, str]] = [
     (
         "none",
-        r"未能?(?:达成|达到|实现|完成|通过|达标|开展|按时完成|按期完成)|"
+        r"未能?(?:达成|达到|实现|完成|通过验收|通过|达标|开展|按时完成|按期完成)|"
         r"不(?:符合|合格|满意|达标|及格|好|明显|显著|理想|到位|及时|规范|完善|稳定|健全)|较差|差|无效|失败",
     ),
     ("partly", r"部分(?:达成|达到|实现|完成|符合)|有待(?:提高|提升|改善|加强)|一般|中等|及格"),
@@ -176,8 +176,8 @@ _GRADE_LEVELS: list[tuple[Attainment, str]] = [
         "full",
         r"(?:全部|已经|已|均|按时|按期|如期|顺利|圆满|全面)?(?:达成|达到|实现|完成|符合|通过验收|验收合格|验收通过|验收|通过|合格|达标)|"
         r"非常满意|满意|优秀|优良|优|很好|好|效果(?:明显|显著|良好)|"
-        r"(?:有效|明显|显著|大幅|进一步|持续|不断|稳步|逐步|切实|大大)?(?:提高|提升|改善|增强|加强|优化|降低|减少|下降|增加|完善|保障)|"
-        r"合理|规范|及时|按时|按期|准时|正常|稳定|有效|明显|显著|高",
+        r"(?:有效|明显|显著|大幅|进一步|持续|不断|稳步|逐步|切实|大大)?(?:提高|提升|改善|增强|加强|优化|降低|减少|下降|增加|完善|保障|节约)|"
+        r"合理|规范|健全|及时|按时|按期|准时|正常|稳定|有效|明显|显著|高",
     ),
 ]
 GRADE_RE = re.compile("|".join(f"(?P<{level}>{pattern})" for level, pattern in _GRADE_LEVELS))
@@ -648,16 +648,25 @@ def _parse_group(s: str, offset: int) -> tuple[ParsedValue, list[Clause]]:
                 clause.value.sub_targets.append(sub)
             clauses.extend(sub_clauses)
         clauses.append(clause)
-        top.append(clause.value)
+        top.append((clause.value, main))
     clauses.sort(key=lambda c: c.start)
     return _assemble(top), clauses
 
 
-def _assemble(values: list[ParsedValue]) -> ParsedValue:
+def _is_verdict(value: ParsedValue, text: str) -> bool:
+    """A clause that is nothing but a grade or 是/否: the verdict closing a description."""
+    return value.kind == "boolean" or (value.kind == "qualitative" and value.grade == text)
+
+
+def _assemble(clauses: list[tuple[ParsedValue, str]]) -> ParsedValue:
+    values = [v for v, _ in clauses]
     if not values:
         return ParsedValue(kind="text")
     if len(values) == 1:
         return values[0]
+    last, last_text = clauses[-1]
+    if _is_verdict(last, last_text) and all(v.kind in ("text", "qualitative") for v in values[:-1]):
+        return last  # "保障了学生安全，基本实现": the description, then the verdict
     totals = [v for v in values if _is_total(v)]
     valued = [v for v in values if v.kind != "text"]
     if len(totals) == 1:

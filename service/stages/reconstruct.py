@@ -234,9 +234,9 @@ class _FormBuilder:
             for part in unit.get(label):
                 form = self._ensure(page)
                 text = clean_text(part.text)
-                old = getattr(form, name)
-                setattr(form, name, (old or "") + text if old and text else (text or old))
-                form.provenance.setdefault(name, part.source())
+                if getattr(form, name) is None and text:  # the header block comes first; a signature line later does not override it
+                    setattr(form, name, text)
+                    form.provenance[name] = part.source()
         if labels & set(FUND_FIELDS):
             self._fund(unit)
         for label, name in ((L.goal_expected, "expected"), (L.goal_actual, "actual")):

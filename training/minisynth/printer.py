@@ -383,9 +383,8 @@ class FormPrinter:
                     part2 = [w[lines_fit:] for w in wrapped]
                     p.draw_row(cells, part1, remaining, "top")
                     close_groups()
-                    self._page_break(left_col, seg_top, first_segment, header_cells)
+                    seg_top = self._page_break(left_col, seg_top, first_segment, header_cells)
                     first_segment = False
-                    seg_top = p.top
                     reopen(ind)
                     h2 = max(len(w) for w in part2) * p.line_h + 2 * PAD
                     p.draw_row(cells, part2, h2, "top")
@@ -393,9 +392,8 @@ class FormPrinter:
                     self.split_rows += 1
                     continue
                 close_groups()
-                self._page_break(left_col, seg_top, first_segment, header_cells)
+                seg_top = self._page_break(left_col, seg_top, first_segment, header_cells)
                 first_segment = False
-                seg_top = p.top
                 reopen(ind)
                 ind.page = p.page_no
             p.draw_row(cells, wrapped, height)
@@ -435,14 +433,17 @@ class FormPrinter:
         height, wrapped = p.row_height(header_cells)
         p.draw_row(header_cells, wrapped, height, "middle" if self.style.ruled else "top")
 
-    def _page_break(self, left_col, seg_top, first_segment, header_cells) -> None:
+    def _page_break(self, left_col, seg_top, first_segment, header_cells) -> float:
+        """Close the page, open the next with its marker line and header; returns the table's new top."""
         p, style = self.p, self.style
         self._left_label(left_col, seg_top, first_segment)
         p.new_page()
         if style.marker and not style.marker_in_column:
             p.free_line(style.marker if style.marker != "续表" else "（续表）", L.marker, align="left", gap=2)
+        top = p.y
         if style.header_repeat:
             self._header_row(header_cells)
+        return top
 
     def _left_label(self, left_col, top, first_segment) -> None:
         if not left_col:
