@@ -40,7 +40,7 @@ bench: install
 
 # The evaluation set: never used for tuning or training.
 evalset: install
-	$(BIN)/python -m training.synth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png
+	$(BIN)/python -m training.minisynth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png
 
 model: install
 	$(BIN)/python -m training.train --out models

@@ -178,6 +178,13 @@ def test_template_placeholder_row_is_not_a_missing_field():
     assert run(form) == []
 
 
+def test_single_weighted_row_without_score_is_missing_when_a_total_is_printed():
+    form = form_2023()
+    form.indicators = [Indicator(name="保障热线服务中心正常运营", target="好", actual="好", weight=90, score=None)]
+    form.total_score = 99.96
+    assert "missing_field: indicator 1 '保障热线服务中心正常运营' has no score" in run(form)
+
+
 def test_department_form_without_weights_raises_no_weight_noise():
     form = Form(
         form_type=FormType.department,
@@ -203,7 +210,7 @@ def test_warnings_are_added_once_and_codes_are_stable():
 def test_injected_inconsistencies_are_caught_and_consistent_forms_stay_quiet():
     from training.inject import measure
 
-    result = measure(12, seed=7, source="hand", show=0)
+    result = measure(40, seed=7, source="hand", show=0)
     assert result["false_warnings"] == []
     for kind, (caught, tried, _) in result["per_kind"].items():
         assert tried > 0 and caught / tried >= 0.95, kind

@@ -462,7 +462,7 @@ class FormPrinter:
         by_page: dict[int, list] = {}
         for g in groups:
             by_page.setdefault(g[4], []).append(g)
-        seen: set[tuple[str, str | None]] = set()
+        printed_once: set[tuple[str, str | None]] = set()
         for page_no in sorted(by_page):
             page = p.pages[page_no - 1]
             for c, text, top, bottom, _ in by_page[page_no]:
@@ -470,11 +470,15 @@ class FormPrinter:
                 box = (x0, top, x1, bottom)
                 if style.ruled:
                     page.rects.append(box)
-                first_time = (c, text) not in seen
-                seen.add((c, text))
-                if text and (first_time or style.reprint_levels):
+                if not text:
+                    continue
+                lines = p.wrap(text, x1 - x0 - 2 * PAD)
+                fits = len(lines) * p.line_h + 2 * PAD <= bottom - top + 0.5
+                # Printed in the first segment that holds it; reprinted on later pages if the style does.
+                if fits and ((c, text) not in printed_once or style.reprint_levels):
+                    printed_once.add((c, text))
                     label = L.level1 if c == "level1" else L.level2
-                    p.put_lines(p.wrap(text, x1 - x0 - 2 * PAD), box, label, "center", "middle", page)
+                    p.put_lines(lines, box, label, "center", "middle", page)
 
     def _total_rows(self, col_of, cols, left_col) -> None:
         p, form, style = self.p, self.form, self.style

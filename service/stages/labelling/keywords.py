@@ -319,6 +319,15 @@ class KeywordLabeller:
     def _label_key_values(self, page: Page, texts) -> None:
         pending: L | None = None
         for cell, t in texts:
+            key = next((k for k in HEADER_KEYS if t.endswith(k) and len(t) > len(k)), None)
+            if pending is not None and key is not None and len(cell.tokens) == len(t):
+                # Borderless: a value ran into the next key with no gap ("…农业农村局实施单位").
+                cut = len(cell.tokens) - len(key)
+                ordered = sorted(cell.tokens, key=lambda i: page.tokens[i].box[0])
+                self._set(page, ordered[:cut], pending)
+                self._set(page, ordered[cut:], L.key)
+                pending = HEADER_KEYS[key]
+                continue
             if t in HEADER_KEYS:
                 self._set(page, cell.tokens, L.key)
                 pending = HEADER_KEYS[t]
