@@ -654,8 +654,12 @@ def _parse_group(s: str, offset: int) -> tuple[ParsedValue, list[Clause]]:
 
 
 def _is_verdict(value: ParsedValue, text: str) -> bool:
-    """A clause that is nothing but a grade or 是/否: the verdict closing a description."""
-    return value.kind == "boolean" or (value.kind == "qualitative" and value.grade == text)
+    """A clause that is a grade (with at most a 4-character subject: 效果不明显) or 是/否:
+    the verdict closing a description."""
+    if value.kind == "boolean":
+        return True
+    grade = value.grade or ""
+    return value.kind == "qualitative" and bool(grade) and text.endswith(grade) and len(text) - len(grade) <= 4
 
 
 def _assemble(clauses: list[tuple[ParsedValue, str]]) -> ParsedValue:
