@@ -50,6 +50,9 @@ class IngestOptions(BaseModel):
     max_render_side_px: int = Field(default=5000, description="cap on a rendered page's longer side")
     low_dpi_warning: int = Field(default=100, description="warn below this scan resolution")
     min_text_chars: int = Field(default=20, description="a PDF page with fewer real characters is treated as an image")
+    min_text_coverage: float = Field(
+        default=0.5, description="share of a page's printed text its text layer must cover to be used"
+    )
     assumed_long_side_in: float = Field(
         default=11.69, description="long side of an image page without a usable dpi tag (A4: 11.69 in)"
     )
@@ -99,10 +102,10 @@ def open_document(source: str | Path | bytes, name: str | None, options: IngestO
     else:
         doc.pages = _image_pages(data, label, options)
     for page in doc.pages:
-        if page.text_source == "ocr" and options.fix_orientation:
-            upright(page, options)
         if is_blank(page):
             page.warnings.append("blank: the page has no content")
+        elif page.text_source == "ocr" and options.fix_orientation:
+            upright(page, options)
     if all("blank: the page has no content" in p.warnings for p in doc.pages):
         raise NoContent(label, "every page is blank")
     return doc
@@ -167,24 +170,51 @@ def _pdf_page(pdf, k: int, label: str, options: IngestOptions) -> Page:
             )
         tokens = _text_layer(pdf_page)
         real = sum(1 for t in tokens if _is_real_char(t.text))
-        text_layer = real >= options.min_text_chars
-        dpi = options.text_layer_dpi if text_layer else options.ocr_dpi
-        scale = min(dpi / 72.0, options.max_render_side_px / max(width, height))
-        bitmap = pdf_page.render(scale=scale).to_numpy()  # BGR(x); channel order does not matter below
+        # A real layer: enough characters, mostly ones that map to text (not a font's private codes).
+        text_layer = real >= options.min_text_chars and real >= 0.7 * len(tokens)
+        scale, gray = _render(pdf_page, width, height, options.text_layer_dpi if text_layer else options.ocr_dpi, options)
+        ignored = False
+        if text_layer and text_coverage(gray, tokens, scale) < options.min_text_coverage:
+            # Printed content the layer lacks (a scan with a partial or stray text layer): OCR it all.
+            text_layer, ignored = False, True
+            scale, gray = _render(pdf_page, width, height, options.ocr_dpi, options)
         page = Page(
             number=k + 1,
             width=float(width),
             height=float(height),
             text_source="text_layer" if text_layer else "ocr",
             scale=scale,
-            image=to_gray(bitmap[:, :, :3]),
+            image=gray,
             tokens=tokens if text_layer else [],
         )
+        if ignored:
+            page.warnings.append("text_layer_ignored: the page shows text its text layer lacks; read by OCR")
         if not text_layer and scale * 72 < options.low_dpi_warning:
             page.warnings.append(f"low_resolution: rendered at {scale * 72:.0f} dpi")
         return page
     finally:
         pdf_page.close()
+
+
+def _render(pdf_page, width: float, height: float, dpi: int, options: IngestOptions) -> tuple[float, np.ndarray]:
+    scale = min(dpi / 72.0, options.max_render_side_px / max(width, height))
+    bitmap = pdf_page.render(scale=scale).to_numpy()  # BGR(x); channel order does not matter to to_gray
+    return scale, to_gray(bitmap[:, :, :3])
+
+
+def text_coverage(gray: np.ndarray, tokens: list[Token], scale: float) -> float:
+    """Share of the page's text ink (rulings aside) that lies inside some token's box."""
+    ink = _text_ink(_ink(gray))
+    total = int(np.count_nonzero(ink))
+    if total < 50:
+        return 1.0
+    f = scale * ink.shape[0] / gray.shape[0]  # ink pixels per point
+    mask = np.zeros_like(ink)
+    h, w = ink.shape
+    for t in tokens:
+        x0, y0, x1, y1 = t.box
+        mask[max(0, int(y0 * f) - 2) : min(h, int(y1 * f) + 3), max(0, int(x0 * f) - 2) : min(w, int(x1 * f) + 3)] = 255
+    return int(np.count_nonzero(ink & mask)) / total
 
 
 def _is_real_char(ch: str) -> bool:
@@ -263,7 +293,9 @@ def _image_pages(data: bytes, label: str, options: IngestOptions) -> list[Page]:
     try:
         img = Image.open(io.BytesIO(data))
         n_frames = getattr(img, "n_frames", 1)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError:
+        raise BadInput(label, "not a readable image (damaged, truncated or an unsupported variant)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
         raise BadInput(label, f"not a readable image ({exc})") from None
     if n_frames > options.max_pages:
         raise LimitExceeded(label, f"the image has {n_frames} pages, over the {options.max_pages}-page limit")
@@ -326,6 +358,8 @@ def _dpi(img, shape: tuple[int, ...], options: IngestOptions) -> tuple[float, bo
         value = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         value = 0.0
+    if abs(value - round(value)) < 0.05:
+        value = float(round(value))  # PNG stores pixels per metre: 150 dpi comes back as 150.0126
     if value > 0 and 4.0 <= long_px / value <= 24.0:
         return value, True
     return min(max(long_px / options.assumed_long_side_in, 50.0), 1200.0), False
