@@ -79,7 +79,8 @@ def generate_one(task: dict) -> dict:
     tags = dict(gen.tags)
     if task["scan"]:
         boxes = [[g.box for g in page.glyphs] for page in gen.pages]
-        scans = scan_document(gen.pdf, rng, boxes, rotate_rate=task.get("rotate_rate", 0.05))
+        scans = scan_document(gen.pdf, rng, boxes, dpi=(task.get("plan") or {}).get("dpi"),
+                              rotate_rate=task.get("rotate_rate", 0.05))
         for rec, sp in zip(records, scans):
             rec["scan"] = {"width": sp.width, "height": sp.height, "dpi": sp.dpi, "rotation": sp.rotation,
                            "skew": sp.skew, "matrix": sp.matrix}

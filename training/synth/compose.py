@@ -203,12 +203,13 @@ class Composer:
                 Cell(col=1, paras=[""], label=L.other.value)]
         head += [self._key(2 + j, text) for j, (_, text) in enumerate(layout)]
         rows = [Row(head, splittable=False)]
+        money_align = self.rng.choice(["center", "center", "right"])
         for fund in spec.funds:
             indent = "" if fund.kind == "total" or fund.label.startswith("其中") else self.rng.choice(["", "    "])
             cells = [Cell(col=1, paras=[indent + fund.label], label=L.fund_item.value, valign="middle")]
             for j, (field, _) in enumerate(layout):
                 cells.append(Cell(col=2 + j, paras=[self.fund_text(spec, fund, field)], label=FUND_LABELS[field].value,
-                                  halign=self.rng.choice(["center", "right"]) if j == 0 else "center", valign="middle"))
+                                  halign=money_align if field in ("initial_budget", "annual_budget", "executed") else "center", valign="middle"))
             rows.append(Row(cells, splittable=False))
         rel = [1.2, 2.4] + [1.3] * len(layout)
         return self._section(rel, rows, tag, header_rows=1, outer_only=True)

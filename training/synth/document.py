@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from service.contract import ExtractionResult, Form, FormType
 
 from .compose import Composer, fund_layout_for, indicator_columns, printed_target
+from . import vocab
 from .content import FormSpec, contract_text, random_spec
 from .fonts import Measurer
 from .layout import LaidPage, Layout, PageSetup
@@ -69,6 +70,14 @@ def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] 
     types = plan.get("form_types") or [None] * n_forms
     counts = plan.get("n_indicators") or [None] * n_forms
     specs = [random_spec(rng, FormType(t) if t else None, n) for t, n in zip(types, counts)]
+    for spec in specs:
+        for key, value in plan.get("spec", {}).items():
+            if key == "after_blocks" and value is True:
+                value = [("评价结论", rng.choice(vocab.CONCLUSIONS)), ("存在问题", rng.choice(vocab.PROBLEMS)),
+                         ("改进措施", rng.choice(vocab.IMPROVEMENTS))]
+            if key == "signatures" and value is True:
+                value = rng.choice(vocab.SIGNATURES)
+            setattr(spec, key, value)
     rubric = plan["rubric"] if "rubric" in plan else (rng.choice(["before", "after"]) if rng.random() < 0.1 else None)
 
     width, height = A4 if style.orientation == "portrait" else (A4[1], A4[0])
@@ -113,8 +122,6 @@ def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] 
     # a form starts mid-page when its first page also carries something before it
     starts_mid = any(k > 0 and layout.section_pages.get(("form", k), [0])[0] in layout.section_pages.get(("form", k - 1), [])
                      for k in range(len(specs)))
-    if rubric == "after" and specs:
-        pass
     n_ind = sum(len(f.indicators) for f in forms)
     split_rows = any(len(layout.row_pages.get(("ind", k, i), [])) > 1 for k, s in enumerate(specs) for i in range(len(s.indicators)))
     tags = {
@@ -129,6 +136,11 @@ def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] 
         "starts_mid_page": starts_mid,
         "flat_indicators": any(not s.levels for s in specs),
         "level1_points": any(i.level1 and "分" in i.level1 for s in specs for i in s.indicators),
+        "placeholder_rows": any(i.indicator() is not None and i.weight is None or i.name == "……" for s in specs for i in s.indicators),
+        "level_only_rows": any(i.level_only for s in specs for i in s.indicators),
+        "after_blocks": any(s.after_blocks for s in specs),
+        "signatures": any(s.signatures for s in specs),
+        "grade_printed": style.grade_printed,
         **style.tags(),
     }
     return Generated(doc_id=doc_id, pdf=pdf, pages=pages, truth=truth, tags=tags, style=style)

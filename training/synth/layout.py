@@ -294,26 +294,47 @@ class Layout:
             self.y += line_h + 2
         if sec.repeat_header and sec.header_rows and r >= sec.header_rows:
             repeats.append((self.page.number, self.y))
-            for h in range(sec.header_rows):
-                row = sec.rows[h]
-                hh = max(len(wrap(c.paras, xs[c.col + c.colspan] - xs[c.col] - 2 * sec.pad_x, c.size or sec.size, self.measure)) for c in row.cells) * line_h + 2 * sec.pad_y
-                hh = max(hh, row.min_height)
-                self._draw_row_copy(sec, row, xs, self.y, self.y + hh, line_h)
-                self.y += hh
+            self._draw_header_copy(sec, xs, line_h)
         self.fresh_y = self.y
 
-    def _draw_row_copy(self, sec: Section, row: Row, xs: list[float], y0: float, y1: float, line_h: float) -> None:
-        """A repeated header row (merged header cells drawn one row high)."""
-        for cell in row.cells:
-            x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
-            size = cell.size or sec.size
-            ls = wrap(cell.paras, x1 - x0 - 2 * sec.pad_x, size, self.measure)
-            self._cell_text(sec, cell, ls, x0, x1, y0, y1, size, line_h, "middle")
-            if sec.ruled:
-                self._box(x0, y0, x1, y1)
+    def _draw_header_copy(self, sec: Section, xs: list[float], line_h: float) -> None:
+        """The header rows again at the top of a continuation page (merged cells clipped to them)."""
+        heads = sec.rows[: sec.header_rows]
+        heights = []
+        for row in heads:
+            h = row.min_height
+            for c in row.cells:
+                if c.rowspan == 1:
+                    n = len(wrap(c.paras, xs[c.col + c.colspan] - xs[c.col] - 2 * sec.pad_x, c.size or sec.size, self.measure))
+                    h = max(h, n * line_h + 2 * sec.pad_y)
+            heights.append(max(h, line_h + 2 * sec.pad_y))
+        for r, row in enumerate(heads):  # merged header cells need their text's room too
+            for c in row.cells:
+                last = min(len(heads), r + c.rowspan) - 1
+                n = len(wrap(c.paras, xs[c.col + c.colspan] - xs[c.col] - 2 * sec.pad_x, c.size or sec.size, self.measure))
+                need = n * line_h + 2 * sec.pad_y
+                have = sum(heights[r : last + 1])
+                if c.rowspan > 1 and need > have and last < len(heads):
+                    heights[last] += need - have
+        top = self.y
+        for r, row in enumerate(heads):
+            y0 = top + sum(heights[:r])
+            for c in row.cells:
+                last = min(len(heads), r + c.rowspan) - 1
+                y1 = top + sum(heights[: last + 1])
+                x0, x1 = xs[c.col], xs[c.col + c.colspan]
+                size = c.size or sec.size
+                ls = wrap(c.paras, x1 - x0 - 2 * sec.pad_x, size, self.measure)
+                if c.rowspan > len(heads) - r:  # a merged column label running into the body: keep it blank here
+                    ls = []
+                self._cell_text(sec, c, ls, x0, x1, y0, y1, size, line_h, "middle")
+                if sec.ruled:
+                    self._box(x0, y0, x1, y1)
+        bottom = top + sum(heights)
         if sec.outer_only:
-            self.page.rules.append(RuleOp(xs[0], y0, xs[-1], y0, 0.8))
-            self.page.rules.append(RuleOp(xs[0], y1, xs[-1], y1, 0.5))
+            self.page.rules.append(RuleOp(xs[0], top, xs[-1], top, 0.8))
+            self.page.rules.append(RuleOp(xs[0], bottom, xs[-1], bottom, 0.5))
+        self.y = bottom
 
     # ------------------------------------------------------------------ drawing
     def _box(self, x0: float, y0: float, x1: float, y1: float) -> None:
