@@ -145,17 +145,17 @@ def test_trim_borders_drops_ruling_lines_but_keeps_text():
     assert len(split_lines(inner)) == 1
 
 
-def test_ink_mask_finds_light_thin_strokes_but_not_scanner_noise():
+def test_ink_mask_finds_light_thin_strokes_but_not_noise_or_shading():
     rng = np.random.default_rng(0)
-    page = np.clip(rng.normal(236, 14, (300, 300)), 0, 255).astype(np.uint8)
+    shade = np.linspace(0, 40, 300)[None, :]  # light falling off by 40 grey levels across the page
+    page = np.clip(rng.normal(236, 14, (300, 300)) - shade, 0, 255).astype(np.uint8)
     page[50:70, 20:200] = 60  # text-dark ink
-    page[150:152, 40:120] = 175  # a thin, light bar after blurring
+    page[150:152, 40:120] = 175  # a thin, light bar
     ink, paper = ink_mask(page)
-    assert 225 <= paper <= 245
+    assert 200 <= paper <= 245
     assert ink[55:65, 30:190].all()
     assert ink[150:152, 45:115].mean() > 0.9
-    noise_only = ink[200:, :]
-    assert noise_only.sum() == 0
+    assert ink[200:, :].mean() < 1e-3  # a stray pixel or two at most: the shaded side stays paper
 
 
 # ---------------------------------------------------------------- CTC decode
