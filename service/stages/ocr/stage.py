@@ -21,7 +21,7 @@ from ...document import Document, Page, Token
 from ...registry import create, register
 from .base import LineRead, OcrBackend
 from .fixture import FixtureOcr
-from .lines import LineBand, ink_mask, split_lines, trim_borders, typical_line_height
+from .lines import LineBand, ink_mask, row_runs, split_lines, trim_borders, typical_line_height
 
 log = logging.getLogger("jixiao.ocr")
 
@@ -34,6 +34,8 @@ CROP_PAD_X = 0.15
 VERTICAL_RATIO = 1.5
 # ... and holds several characters when it is at least this many line heights tall.
 MERGE_LINES = 1.6
+# Ink this close to the paper's edge (points) is not read: scanner shadows, skew wedges.
+EDGE_MARGIN_PT = 12.0
 # Ink at least this many line heights tall holds CJK glyphs and may be read squeezed;
 # lines of digits, Latin and punctuation alone are shorter (about 0.7).
 CJK_HEIGHT = 0.85
@@ -180,43 +182,79 @@ def _detected_lines(
     page: Page, gray: np.ndarray, ink: np.ndarray, paper: int, backend: OcrBackend, line_height: float | None
 ) -> list[LineCrop]:
     """Line crops of the text outside every table, found by the detector."""
-    masked = gray
+    masked, ink = gray, ink.copy()  # the caller's ink mask stays whole
     cells = [cell for table in page.tables if table.ruled for cell in table.cells]
     if cells:
         # Blank the cells, not whole tables: text in a part of a table the ruling stage
         # left without cells still reaches the detector.
-        masked, ink = gray.copy(), ink.copy()
+        masked = gray.copy()
         m = 4  # ruling lines lie on a cell's edge, half outside its box
         for cell in cells:
             x0, y0, x1, y1 = page.pixel_box(cell.box)
             masked[max(0, y0 - m) : y1 + m, max(0, x0 - m) : x1 + m] = paper
             ink[max(0, y0 - m) : y1 + m, max(0, x0 - m) : x1 + m] = False
-    rows = np.flatnonzero(ink.sum(axis=1) >= 2)
-    cols = np.flatnonzero(ink.sum(axis=0) >= 2)
-    if len(rows) == 0 or len(cols) == 0:
-        return []
-    margin = 16
-    oy, ox = max(0, int(rows[0]) - margin), max(0, int(cols[0]) - margin)
-    region = masked[oy : int(rows[-1]) + margin + 1, ox : int(cols[-1]) + margin + 1]
-    region_ink = ink[oy : int(rows[-1]) + margin + 1, ox : int(cols[-1]) + margin + 1]
+    # Scanner shadows and skew wedges hug the paper's edges; forms print nothing there.
+    edge = max(8, int(EDGE_MARGIN_PT * page.scale))
+    ink[:edge], ink[-edge:], ink[:, :edge], ink[:, -edge:] = False, False, False, False
     crops: list[LineCrop] = []
-    for quad in backend.detect(region):
-        xs = [p[0] for p in quad]
-        ys = [p[1] for p in quad]
-        x0, x1 = max(0, int(min(xs))), min(region.shape[1], int(np.ceil(max(xs))))
-        y0, y1 = max(0, int(min(ys))), min(region.shape[0], int(np.ceil(max(ys))))
-        if x1 - x0 < 3 or y1 - y0 < 3:
-            continue
-        box_ink = region_ink[y0:y1, x0:x1]
-        box_h, box_w = y1 - y0, x1 - x0
-        if box_h > VERTICAL_RATIO * box_w and (line_height is None or box_h > MERGE_LINES * line_height):
-            for band in split_lines(box_ink, line_height):
-                crops.append(_crop(masked, box_ink, ox + x0, oy + y0, band, line_height, paper))
-            continue
-        ink_rows = np.flatnonzero(box_ink.any(axis=1))
-        ink_cols = np.flatnonzero(box_ink.any(axis=0))
-        if len(ink_rows) == 0:
-            continue
+    for oy, oy1, ox, ox1 in _text_blocks(ink, line_height):
+        region, region_ink = masked[oy:oy1, ox:ox1], ink[oy:oy1, ox:ox1]
+        for quad in backend.detect(region):
+            crops += _detected_crops(quad, region, region_ink, ox, oy, masked, line_height, paper)
+    return crops
+
+
+def _text_blocks(ink: np.ndarray, line_height: float | None) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, x0, x1) of the page's ink blocks separated by blank bands of rows.
+
+    The title above a table and the signatures below it are detected as two small images
+    rather than one page-sized one: detection time grows with the area it is given.
+    """
+    gap = 3 * (line_height or 20.0)
+    margin = 16
+    h, w = ink.shape
+    blocks = []
+    for a, b in row_runs(ink):
+        if blocks and a - blocks[-1][1] < gap:
+            blocks[-1][1] = b
+        else:
+            blocks.append([a, b])
+    out = []
+    for a, b in blocks:
+        cols = np.flatnonzero(ink[a:b].sum(axis=0) >= 2)
+        if len(cols) == 0 or int(ink[a:b].sum()) < 30:
+            continue  # specks
+        out.append((max(0, a - margin), min(h, b + margin), max(0, int(cols[0]) - margin), min(w, int(cols[-1]) + 1 + margin)))
+    return out
+
+
+def _detected_crops(
+    quad: list[tuple[float, float]],
+    region: np.ndarray,
+    region_ink: np.ndarray,
+    ox: int,
+    oy: int,
+    masked: np.ndarray,
+    line_height: float | None,
+    paper: int,
+) -> list[LineCrop]:
+    """The line crop(s) of one detected box; a tall narrow box is a vertical stack of characters."""
+    crops: list[LineCrop] = []
+    xs = [p[0] for p in quad]
+    ys = [p[1] for p in quad]
+    x0, x1 = max(0, int(min(xs))), min(region.shape[1], int(np.ceil(max(xs))))
+    y0, y1 = max(0, int(min(ys))), min(region.shape[0], int(np.ceil(max(ys))))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return crops
+    box_ink = region_ink[y0:y1, x0:x1]
+    box_h, box_w = y1 - y0, x1 - x0
+    if box_h > VERTICAL_RATIO * box_w and (line_height is None or box_h > MERGE_LINES * line_height):
+        for band in split_lines(box_ink, line_height):
+            crops.append(_crop(masked, box_ink, ox + x0, oy + y0, band, line_height, paper))
+        return crops
+    ink_rows = np.flatnonzero(box_ink.any(axis=1))
+    ink_cols = np.flatnonzero(box_ink.any(axis=0))
+    if len(ink_rows):
         crops.append(
             LineCrop(
                 image=region[y0:y1, x0:x1],
