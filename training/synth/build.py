@@ -111,6 +111,15 @@ def build(out: Path, n: int, seed: int, split: str = "train", workers: int = 2, 
           exclude: dict[str, set[str]] | None = None, force: dict[str, set[str]] | None = None) -> list[dict]:
     from .fonts import ensure_all
 
+    from .style import style_options
+
+    force = dict(force or {})
+    for key, values in list(force.items()):
+        options = style_options().get(key)
+        if options is not None and not values & {o.lower() for o in options}:
+            print(f"warning: no style has {key}={'|'.join(sorted(values))} (options: {', '.join(options)}); ignored",
+                  file=sys.stderr)
+            force.pop(key)
     out.mkdir(parents=True, exist_ok=True)
     ensure_all()  # subset fonts once, before workers race for them
     tasks = []

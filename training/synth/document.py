@@ -15,7 +15,7 @@ from service.contract import ExtractionResult, Form, FormType
 
 from .compose import Composer, fund_layout_for, indicator_columns, printed_target
 from . import vocab
-from .content import FormSpec, contract_text, random_spec
+from .content import LEVELS, FormSpec, IndicatorSpec, contract_text, random_spec
 from .fonts import Measurer
 from .layout import LaidPage, Layout, PageSetup
 from .render import draw_pdf
@@ -49,6 +49,9 @@ def truth_form(spec: FormSpec, style: Style, layout: Layout, k: int) -> Form:
         if ind is None:
             continue
         ind.target = contract_text(printed_target(ind_spec, cols))
+        for name in ("name", "actual", "weight", "score", "deviation"):
+            if name not in cols:  # a template without that column prints nothing of it
+                setattr(ind, name, None)
         pages = layout.row_pages.get(("ind", k, i), [])
         ind.page = pages[0] if pages else None
         ind.page_end = pages[-1] if pages else None  # type: ignore[attr-defined]  # extra key for the evaluator
@@ -56,6 +59,37 @@ def truth_form(spec: FormSpec, style: Style, layout: Layout, k: int) -> Form:
     form.indicators = rows
     form.pages = layout.section_pages.get(("form", k), [])
     return form
+
+
+def _plant(spec: FormSpec, plan: dict) -> None:
+    """Template leftovers a sample must show: placeholder rows, an empty level-2 category,
+    a literal "0" in a text cell."""
+    rows = spec.indicators
+    if plan.get("placeholder") and rows:
+        last = rows[-1]
+        rows.append(IndicatorSpec(level1=last.level1, level2=last.level2, name="指标2"))
+        rows.append(IndicatorSpec(level1=last.level1, level2=last.level2, name="……", target="……", actual="……"))
+    if plan.get("level_only") and spec.levels and len(rows) > 2:
+        for level1 in dict.fromkeys(r.level1 for r in rows):
+            base = (level1 or "").split("（")[0].split("(")[0]
+            used = {r.level2 for r in rows if r.level1 == level1}
+            spare = [c for c in LEVELS.get(base, []) if c not in used]
+            if spare:
+                end = max(i for i, r in enumerate(rows) if r.level1 == level1) + 1
+                rows.insert(end, IndicatorSpec(level1=level1, level2=spare[0], level_only=True))
+                break
+    if plan.get("level1_points") and spec.levels:
+        points: dict[str, float] = {}
+        for r in rows:
+            if r.level1 and r.weight is not None:
+                points[r.level1] = points.get(r.level1, 0) + r.weight
+        for r in rows:
+            if r.level1 in points and "分" not in r.level1:
+                r.level1 = f"{r.level1}（{points[r.level1]:g}分）"
+    if plan.get("zero_text"):
+        full = [r for r in rows if r.weight is not None and r.score == r.weight]
+        if full:
+            full[0].deviation = "0"
 
 
 def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] | None = None,
@@ -78,6 +112,7 @@ def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] 
             if key == "signatures" and value is True:
                 value = rng.choice(vocab.SIGNATURES)
             setattr(spec, key, value)
+        _plant(spec, plan)
     rubric = plan["rubric"] if "rubric" in plan else (rng.choice(["before", "after"]) if rng.random() < 0.1 else None)
 
     width, height = A4 if style.orientation == "portrait" else (A4[1], A4[0])

@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .style import FONTS
+from .style import FONTS, available_fonts
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("JIXIAO_SYNTH_FONTS", ROOT / "build" / "synth-fonts"))
@@ -61,7 +61,7 @@ def font_path(name: str) -> Path:
 
 
 def ensure_all() -> None:
-    for name in FONTS:
+    for name in available_fonts():
         font_path(name)
 
 

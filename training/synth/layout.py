@@ -383,10 +383,14 @@ class Layout:
                     self._target = by_page[page_no]
                     if n_seg == 0:
                         room = max(1, int((y1 - y0 - 2 * sec.pad_y + EPS) // line_h))
+                        if len(segments) == 1:
+                            room = len(todo)
                         here, todo = todo[:room], todo[room:]
                         self._cell_text(sec, cell, here, x0, x1, y0, y1, size, line_h, cell.valign if not todo else "top")
                     elif todo:
                         room = max(1, int((y1 - y0 - 2 * sec.pad_y + EPS) // line_h))
+                        if n_seg == len(segments) - 1:
+                            room = len(todo)  # never drop text: the last segment takes the rest
                         here, todo = todo[:room], todo[room:]
                         self._cell_text(sec, cell, here, x0, x1, y0, y1, size, line_h, "top")
                     elif cell.continuation == "reprint":

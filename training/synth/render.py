@@ -19,6 +19,9 @@ def draw_pdf(pages: list[LaidPage], font: str, title: str = "") -> bytes:
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
     pdf.add_font(font, fname=str(font_path(font)))
+    # the cached subset font already has its bounding boxes; recomputing them on embedding
+    # was most of the PDF's cost
+    pdf.fonts[font.lower()].ttfont.recalcBBoxes = False
     for page in pages:
         pdf.add_page(format=(page.width, page.height))
         pdf.set_draw_color(0, 0, 0)

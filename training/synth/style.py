@@ -18,7 +18,15 @@ FONTS: dict[str, tuple[str, int]] = {
     "uming": ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
     "wqy_zenhei": ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     "wqy_microhei": ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    "kaiti": ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),  # AR PL UKai (Debian fonts-arphic-ukai)
 }
+
+
+def available_fonts() -> list[str]:
+    """Style fonts whose files are installed (kaiti needs fonts-arphic-ukai)."""
+    from pathlib import Path
+
+    return [name for name, (path, _) in FONTS.items() if Path(path).exists()]
 
 # Indicator table column orders (ids recorded in the manifest as column_order).
 COLUMN_ORDERS: dict[str, list[str]] = {
@@ -111,7 +119,7 @@ class Style(BaseModel):
 
 
 STYLE_CHOICES: dict[str, list] = {
-    "font": list(FONTS),
+    "font": list(FONTS),  # filtered by available_fonts() when drawn
     "orientation": ["portrait", "landscape"],
     "table": ["ruled", "borderless"],
     "column_order": list(COLUMN_ORDERS),
@@ -119,6 +127,15 @@ STYLE_CHOICES: dict[str, list] = {
     "marker": ["none", *MARKERS],
     "header_repeat": [True, False],
 }
+
+
+def style_options() -> dict[str, list[str]]:
+    """Every value each drawn style tag can take (as manifest strings)."""
+    return {
+        "font": available_fonts(), "orientation": ["portrait", "landscape"], "table": ["ruled", "borderless"],
+        "column_order": list(COLUMN_ORDERS), "fund_layout": list(FUND_LAYOUTS), "marker": ["none", *MARKERS],
+        "header_repeat": ["true", "false"],
+    }
 
 
 def random_style(rng: random.Random, exclude: dict[str, set[str]] | None = None,
@@ -139,7 +156,7 @@ def random_style(rng: random.Random, exclude: dict[str, set[str]] | None = None,
 
     table = pick("table", ["ruled", "borderless"], [5, 1])
     style = Style(
-        font=pick("font", list(FONTS), [3, 3, 2, 2, 2]),
+        font=pick("font", available_fonts(), [{"noto_sans": 3, "noto_serif": 3}.get(f, 2) for f in available_fonts()]),
         size=rng.choice([8.0, 8.5, 9.0, 9.0, 9.5, 10.0, 10.5]),
         orientation=pick("orientation", ["portrait", "landscape"], [4, 1]),
         table=table,
