@@ -201,8 +201,8 @@ def test_char_boxes_are_in_points_inside_their_cells():
     assert all(t.confidence == 0.5 for t in page.tokens)
 
 
-def test_placeholder_bar_becomes_two_em_dashes_without_recognition():
-    page = draw_table([["项目", "——"]], widths=[100, 100])
+def test_placeholder_bars_are_read_from_their_shape():
+    page = draw_table([["项目", "——", "-"]], widths=[100, 100, 60])
     backend = EvenSpacing(["项目"])
     OcrStage(backend)(Document(source="t", pages=[page]))
     assert len(backend.crops) == 1  # only 项目 went to the recogniser
@@ -210,6 +210,7 @@ def test_placeholder_bar_becomes_two_em_dashes_without_recognition():
     assert len(dashes) == 2
     assert all(t.confidence == 0.9 for t in dashes)
     assert 140 < dashes[0].box[0] < dashes[1].box[0] < 240
+    assert cell_texts(page)[(0, 2)] == "-"
 
 
 def test_text_layer_pages_are_left_alone():

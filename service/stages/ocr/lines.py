@@ -140,8 +140,9 @@ def _cut_tall(profile: np.ndarray, a: int, b: int, h: float) -> list[tuple[int, 
 
 def typical_line_height(inks: list[np.ndarray]) -> float | None:
     """The height of a full text line across many cell crops: the upper quartile of their
-    ink-row runs (lines of 一 or 二 or digits are shorter than most)."""
-    heights = [b - a for ink in inks for a, b in row_runs(ink) if b - a >= 4]
+    ink-row runs (lines of 一 or 二 or digits are shorter than most); runs under 8 pixels
+    (bars, dots, strokes of 二) are no text line at any scan resolution we read."""
+    heights = [b - a for ink in inks for a, b in row_runs(ink) if b - a >= 8]
     if not heights:
         return None
     return float(np.percentile(heights, 75))

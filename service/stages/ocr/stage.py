@@ -39,12 +39,15 @@ EDGE_MARGIN_PT = 12.0
 # Ink at least this many line heights tall holds CJK glyphs and may be read squeezed;
 # lines of digits, Latin and punctuation alone are shorter (about 0.7).
 CJK_HEIGHT = 0.85
-# A lone thin bar at least this many line heights wide is the placeholder "——" (two em
-# dashes), which PP-OCR reads as 一 or drops; read it from its shape instead.
+# A lone thin bar in a cell is a placeholder, which PP-OCR reads as 一 or 。 or drops;
+# it is read from its shape instead: "——" (em dashes, one per line height) when at least
+# DASH_MIN_WIDTH line heights wide, "-" when at most HYPHEN_MAX_WIDTH; between the two
+# it may be 一 and goes to the recogniser.
 DASH_MIN_WIDTH = 1.4
-DASH_MAX_HEIGHT = 0.4
+HYPHEN_MAX_WIDTH = 0.6
+BAR_MAX_HEIGHT = 0.4
 DASH = "\u2014"
-DASH_CONFIDENCE = 0.9  # a shape rule, not a model's probability: high, short of certain
+BAR_CONFIDENCE = 0.9  # a shape rule, not a model's probability: high, short of certain
 
 
 @dataclass
@@ -58,7 +61,7 @@ class LineCrop:
     y: int
     ink_height: int
     ink_width: int
-    dash: bool = False  # a placeholder bar: emitted as em dashes without recognition
+    bar: str | None = None  # a placeholder bar's text ("——" or "-"), emitted without recognition
 
 
 class OcrStage:
@@ -99,8 +102,8 @@ def read_page(
     tokens: list[Token] = []
     to_read: list[LineCrop] = []
     for crop in crops:
-        if crop.dash:
-            tokens += _dash_tokens(crop, line_height or crop.ink_width / 2, page.scale)
+        if crop.bar:
+            tokens += _bar_tokens(crop, page.scale)
         else:
             to_read.append(crop)
     if not to_read:
@@ -137,23 +140,32 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
     for x, y, inner in inners:
         for band in split_lines(inner, line_height):
             crop = _crop(gray, inner, x, y, band, line_height, paper)
-            crop.dash = line_height is not None and _is_dash(band, inner.shape, line_height)
+            crop.bar = _bar_text(band, inner.shape, line_height) if line_height else None
             crops.append(crop)
     return crops, line_height
 
 
-def _is_dash(band: LineBand, inner_shape: tuple[int, int], line_height: float) -> bool:
-    """A thin bar, wider than a glyph, clear of the cell's edges and narrower than the
-    cell (a leftover piece of ruling line touches an edge or spans the cell)."""
+def _bar_text(band: LineBand, inner_shape: tuple[int, int], line_height: float) -> str | None:
+    """The placeholder a lone thin bar stands for, if the band is one: clear of the cell's
+    edges and narrower than the cell (a leftover piece of ruling line touches an edge or
+    spans the cell)."""
     inner_h, inner_w = inner_shape
     margin = 0.15 * line_height
-    return (
-        band.y1 - band.y0 <= DASH_MAX_HEIGHT * line_height
-        and band.x1 - band.x0 >= DASH_MIN_WIDTH * line_height
-        and band.x1 - band.x0 <= 0.8 * inner_w
+    width, height = band.x1 - band.x0, band.y1 - band.y0
+    if not (
+        height <= BAR_MAX_HEIGHT * line_height
+        and height <= 0.5 * width  # flat: 。 and · are as tall as wide
+        and width <= 0.8 * inner_w
         and band.y0 > margin
         and band.y1 < inner_h - margin
-    )
+        and width >= 0.15 * line_height
+    ):
+        return None
+    if width >= DASH_MIN_WIDTH * line_height:
+        return DASH * max(1, int(round(width / line_height)))
+    if width <= HYPHEN_MAX_WIDTH * line_height:
+        return "-"
+    return None
 
 
 def _crop(
@@ -290,26 +302,25 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float) -> list[Token]:
     return tokens
 
 
-def _dash_tokens(crop: LineCrop, line_height: float, scale: float) -> list[Token]:
-    """Em dashes across a placeholder bar, one per line height of its width."""
-    ink = crop.ink
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
+def _bar_tokens(crop: LineCrop, scale: float) -> list[Token]:
+    """The bar's characters spread evenly across its ink."""
+    assert crop.bar
+    rows = np.flatnonzero(crop.ink.any(axis=1))
+    cols = np.flatnonzero(crop.ink.any(axis=0))
     x0, x1, y0, y1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
-    n = max(1, int(round((x1 - x0) / line_height)))
-    step = (x1 - x0) / n
+    step = (x1 - x0) / len(crop.bar)
     return [
         Token(
-            text=DASH,
+            text=ch,
             box=(
                 (crop.x + x0 + k * step) / scale,
                 (crop.y + y0) / scale,
                 (crop.x + x0 + (k + 1) * step) / scale,
                 (crop.y + y1) / scale,
             ),
-            confidence=DASH_CONFIDENCE,
+            confidence=BAR_CONFIDENCE,
         )
-        for k in range(n)
+        for k, ch in enumerate(crop.bar)
     ]
 
 
