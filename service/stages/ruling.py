@@ -19,6 +19,8 @@ dropped, so row and column indices count real grid lines only.
 from __future__ import annotations
 
 import numpy as np
+from typing import NamedTuple
+
 from pydantic import BaseModel, Field
 
 from ..document import Cell, Document, Table
@@ -32,11 +34,15 @@ class RulingOptions(BaseModel):
 
     min_table_width: float = Field(default=0.15, description="narrowest table, as a fraction of the page width")
     coverage: float = Field(default=0.6, description="share of a cell side a ruling must cover to separate cells")
-    horizontal_kernel_pt: float = Field(default=24.0, description="shortest horizontal ruling piece kept")
-    vertical_kernel_pt: float = Field(default=12.0, description="shortest vertical ruling piece kept")
+    horizontal_kernel_pt: float = Field(default=10.0, description="shortest horizontal ruling piece kept")
+    vertical_kernel_pt: float = Field(default=10.0, description="shortest vertical ruling piece kept")
     gap_pt: float = Field(default=6.0, description="breaks in a ruling up to this long are bridged")
-    merge_pt: float = Field(default=3.5, description="parallel rulings closer than this are one grid line")
+    merge_pt: float = Field(default=2.5, description="parallel rulings closer than this are one grid line")
     long_pt: float = Field(default=100.0, description="a ruling this long needs to cross only one other")
+    cross_pt: float = Field(default=2.0, description="how near a ruling must come to another to cross it")
+    min_fill: float = Field(default=0.8, description="share of a bridged ruling's length that must be ink")
+    bridge_min_pt: float = Field(default=14.0, description="pieces shorter than this (character strokes) are not joined")
+    min_cell_pt: float = Field(default=6.0, description="no cell is thinner: a band this thin has a false side")
 
 
 @register("stages", "ruling")
@@ -58,7 +64,7 @@ class RulingStage:
         return doc
 
 
-class Segment(BaseModel):
+class Segment(NamedTuple):
     a0: float  # start along the line (working pixels)
     a1: float  # end along the line
     pos: float  # position across the line: y for horizontal, x for vertical
@@ -83,12 +89,12 @@ def find_tables(gray: np.ndarray, scale: float, options: RulingOptions | None = 
     rect = cv2.getStructuringElement
     horiz = cv2.morphologyEx(bw, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (hk, 1)))
     vert = cv2.morphologyEx(bw, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, vk)))
-    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (gap, 1)))
-    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, gap)))
     tol = max(2.0, opt.merge_pt * s)
-    hsegs = _segments(horiz, horizontal=True, min_len=hk)
-    vsegs = _segments(vert, horizontal=False, min_len=vk)
-    hsegs, vsegs, groups = _rulings(hsegs, vsegs, tol, opt.long_pt * s)
+    bridge_min = opt.bridge_min_pt * s
+    align = max(1.5, 1.0 * s)
+    hsegs = _segments(horiz, True, hk, gap, bridge_min, align, opt.min_fill)
+    vsegs = _segments(vert, False, vk, gap, bridge_min, align, opt.min_fill)
+    hsegs, vsegs, groups = _rulings(hsegs, vsegs, max(2.0, opt.cross_pt * s), opt.long_pt * s)
     w_img = bw.shape[1]
     tables = []
     for h_ids, v_ids in groups:
@@ -96,7 +102,7 @@ def find_tables(gray: np.ndarray, scale: float, options: RulingOptions | None = 
         vs = [vsegs[i] for i in v_ids]
         if max(x.a1 for x in hs) - min(x.a0 for x in hs) < opt.min_table_width * w_img:
             continue
-        table = _table(hs, vs, tol, opt.coverage, s)
+        table = _table(hs, vs, tol, opt.min_cell_pt * s, opt.coverage, s)
         if table is not None:
             tables.append(table)
     tables.sort(key=lambda t: (t.box[1], t.box[0]))
@@ -113,19 +119,74 @@ def _binarise(gray: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12)
 
 
-def _segments(mask: np.ndarray, horizontal: bool, min_len: int) -> list[Segment]:
+def _segments(
+    strokes: np.ndarray, horizontal: bool, min_len: int, gap: int, bridge_min: float, align: float, min_fill: float
+) -> list[Segment]:
+    """Thin straight pieces of ``strokes``, collinear ones joined across breaks up to ``gap``.
+
+    Only pieces at least ``bridge_min`` long are joined: a ruling broken by a worn scan
+    leaves long pieces, while joining a short character stroke to a ruling's end would
+    carry the ruling into the text of the next cell. A joined run must be mostly ink.
+    """
+    mask = strokes if horizontal else np.ascontiguousarray(strokes.T)  # work along rows either way
+    pieces = _pieces(mask, min_len)
+    pieces.sort(key=lambda p: p[2])
+    lines: list[list[tuple[float, float, float]]] = []  # pieces on one line: positions chained within align
+    for piece in pieces:
+        if lines and piece[2] - lines[-1][-1][2] <= align:
+            lines[-1].append(piece)
+        else:
+            lines.append([piece])
+    runs: list[list[float]] = []  # [a0, a1, pos, inked length]
+    for line in lines:
+        line.sort()
+        current: list[float] | None = None
+        for a0, a1, pos in line:
+            if current is not None and a0 - current[1] <= gap:
+                overlap = max(0.0, current[1] - a0)
+                if overlap > 0 or (a1 - a0 >= bridge_min and current[1] - current[0] >= bridge_min):
+                    current[3] += a1 - a0 - min(overlap, a1 - a0)
+                    current[1] = max(current[1], a1)
+                    current[2] = (current[2] + pos) / 2
+                    continue
+            current = [a0, a1, pos, a1 - a0]
+            runs.append(current)
+    return [Segment(a0, a1, pos) for a0, a1, pos, inked in runs if inked >= min_fill * (a1 - a0)]
+
+
+def _pieces(mask: np.ndarray, min_len: int, depth: int = 0) -> list[tuple[float, float, float]]:
+    """(x0, x1, y) of the thin horizontal lines in ``mask``, one or more per connected component.
+
+    Across a component the line lies where most of its ink is, so a character stroke
+    touching it does not shift it; along it the line spans only where that band is inked.
+    What is left off the band (a second line touching the first where two blocks of a form
+    meet a point or two apart) is searched again.
+    """
     import cv2
 
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out = []
+    out: list[tuple[float, float, float]] = []
     for x, y, w, h, _ in stats[1:]:
-        length, thick = (w, h) if horizontal else (h, w)
-        # Thin and long; a slight residual skew makes a long line a few pixels thick.
-        if length >= min_len and thick <= max(6, length // 15):
-            if horizontal:
-                out.append(Segment(a0=x, a1=x + w, pos=y + h / 2))
-            else:
-                out.append(Segment(a0=y, a1=y + h, pos=x + w / 2))
+        if w < min_len:
+            continue
+        sub = mask[y : y + h, x : x + w]
+        across = sub.sum(axis=1, dtype=np.float64)
+        band = np.flatnonzero(across >= 0.5 * across.max())
+        b0, b1 = int(band[0]), int(band[-1]) + 1
+        if b1 - b0 > max(6, w // 15):  # thin and long only; a slight residual skew thickens a long line
+            continue
+        centre = y + float(np.average(band, weights=across[band])) + 0.5
+        inked = np.concatenate(([False], sub[b0:b1].any(axis=0), [False]))
+        edges = np.flatnonzero(np.diff(inked.astype(np.int8)))
+        for start, end in zip(edges[::2], edges[1::2]):
+            if end - start >= min_len:
+                out.append((float(x + start), float(x + end), centre))
+        lo, hi = max(0, b0 - 1), min(h, b1 + 1)
+        if depth < 2 and h > hi - lo:
+            rest = sub.copy()
+            rest[lo:hi] = 0
+            if np.count_nonzero(rest) >= min_len:
+                out += [(a0 + x, a1 + x, pos + y) for a0, a1, pos in _pieces(rest, min_len, depth + 1)]
     return out
 
 
@@ -187,8 +248,8 @@ def _rulings(
     return kept_h, kept_v, [g for g in groups.values() if g[0] and g[1]]
 
 
-def _cluster(values: list[float], weights: list[float], tol: float) -> list[float]:
-    """Positions within ``tol`` of their neighbour are one line, at their length-weighted mean."""
+def _cluster(values: list[float], weights: list[float], tol: float) -> list[tuple[float, float]]:
+    """Positions within ``tol`` of their neighbour are one line: (length-weighted mean, total length)."""
     if not values:
         return []
     order = np.argsort(values)
@@ -198,7 +259,20 @@ def _cluster(values: list[float], weights: list[float], tol: float) -> list[floa
             groups[-1].append(int(i))
         else:
             groups.append([int(i)])
-    return [float(np.average([values[i] for i in g], weights=[weights[i] for i in g])) for g in groups]
+    return [
+        (float(np.average([values[i] for i in g], weights=[weights[i] for i in g])), float(sum(weights[i] for i in g)))
+        for g in groups
+    ]
+
+
+def _trim_thin_ends(lines: list[tuple[float, float]], min_gap: float) -> list[tuple[float, float]]:
+    """Drop outer lines that close a band thinner than any cell (strokes of a title or footer
+    printed against the table, not a row of it)."""
+    while len(lines) > 2 and lines[1][0] - lines[0][0] < min_gap:
+        lines = lines[1:]
+    while len(lines) > 2 and lines[-1][0] - lines[-2][0] < min_gap:
+        lines = lines[:-1]
+    return lines
 
 
 def _open_side_edges(hs: list[Segment], cols: list[float], tol: float) -> list[float]:
@@ -208,7 +282,7 @@ def _open_side_edges(hs: list[Segment], cols: list[float], tol: float) -> list[f
         beyond = sorted(e for e in ends if outside(e))
         if len(beyond) >= 2:
             # the most common end position among them (several rows stop at the same x)
-            clusters = _cluster(beyond, [1.0] * len(beyond), tol)
+            clusters = [pos for pos, _ in _cluster(beyond, [1.0] * len(beyond), tol)]
             counts = [sum(1 for e in beyond if abs(e - c) <= tol) for c in clusters]
             best = int(np.argmax(counts))
             if counts[best] >= 2:
@@ -228,11 +302,41 @@ def _covered(segs: list[Segment], pos: float, a0: float, a1: float, tol: float, 
     return total >= coverage * (a1 - a0)
 
 
-def _table(hs: list[Segment], vs: list[Segment], tol: float, coverage: float, scale: float) -> Table | None:
-    rows = _cluster([s.pos for s in hs], [s.a1 - s.a0 for s in hs], tol)
-    cols = _cluster([s.pos for s in vs], [s.a1 - s.a0 for s in vs], tol)
-    if len(cols) >= 1:
-        cols = sorted(cols + _open_side_edges(hs, cols, tol))
+class _LocalLines:
+    """Where a grid line's own segments put it along one stretch (its overall place elsewhere)."""
+
+    def __init__(self, segs: list[Segment], lines: list[float], tol: float):
+        self.lines = lines
+        self.members: list[list[Segment]] = [[] for _ in lines]
+        if not lines:
+            return
+        arr = np.asarray(lines)
+        for seg in segs:
+            k = int(np.abs(arr - seg.pos).argmin())
+            if abs(lines[k] - seg.pos) <= 2 * tol:
+                self.members[k].append(seg)
+
+    def side(self, k: int, a0: float, a1: float) -> float:
+        weights, positions = [], []
+        for seg in self.members[k]:
+            overlap = min(seg.a1, a1) - max(seg.a0, a0)
+            if overlap > 0:
+                weights.append(overlap)
+                positions.append(seg.pos)
+        return float(np.average(positions, weights=weights)) if weights else self.lines[k]
+
+
+def _table(
+    hs: list[Segment], vs: list[Segment], tol: float, min_gap: float, coverage: float, scale: float
+) -> Table | None:
+    row_lines = _cluster([s.pos for s in hs], [s.a1 - s.a0 for s in hs], tol)
+    col_lines = _cluster([s.pos for s in vs], [s.a1 - s.a0 for s in vs], tol)
+    if col_lines:
+        col_lines = sorted(col_lines + [(e, 0.0) for e in _open_side_edges(hs, [c for c, _ in col_lines], tol)])
+    row_lines = _trim_thin_ends(row_lines, min_gap)
+    col_lines = _trim_thin_ends(col_lines, min_gap)
+    rows, row_support = [r for r, _ in row_lines], [w for _, w in row_lines]
+    cols, col_support = [c for c, _ in col_lines], [w for _, w in col_lines]
     if len(rows) < 2 or len(cols) < 2:
         return None
     nr, nc = len(rows) - 1, len(cols) - 1
@@ -247,11 +351,32 @@ def _table(hs: list[Segment], vs: list[Segment], tol: float, coverage: float, sc
     def join(a: int, b: int) -> None:
         parent[find(a)] = find(b)
 
+    # right[r][c]: a ruling closes cell (r, c) on its right; below[r][c]: on its bottom.
+    right = [[c + 1 < nc and _covered(vs, cols[c + 1], rows[r], rows[r + 1], tol, coverage) for c in range(nc)] for r in range(nr)]
+    below = [[r + 1 < nr and _covered(hs, rows[r + 1], cols[c], cols[c + 1], tol, coverage) for c in range(nc)] for r in range(nr)]
+    # A band thinner than any cell, ruled on both sides in some row or column, has one false
+    # side (a stroke of handwriting or text beside a ruling): open the less supported one.
+    for c in range(1, nc - 1):
+        if cols[c + 1] - cols[c] < min_gap:
+            for r in range(nr):
+                if right[r][c - 1] and right[r][c]:
+                    if col_support[c] < col_support[c + 1]:
+                        right[r][c - 1] = False
+                    else:
+                        right[r][c] = False
+    for r in range(1, nr - 1):
+        if rows[r + 1] - rows[r] < min_gap:
+            for c in range(nc):
+                if below[r - 1][c] and below[r][c]:
+                    if row_support[r] < row_support[r + 1]:
+                        below[r - 1][c] = False
+                    else:
+                        below[r][c] = False
     for r in range(nr):
         for c in range(nc):
-            if c + 1 < nc and not _covered(vs, cols[c + 1], rows[r], rows[r + 1], tol, coverage):
+            if c + 1 < nc and not right[r][c]:
                 join(r * nc + c, r * nc + c + 1)
-            if r + 1 < nr and not _covered(hs, rows[r + 1], cols[c], cols[c + 1], tol, coverage):
+            if r + 1 < nr and not below[r][c]:
                 join(r * nc + c, (r + 1) * nc + c)
     groups: dict[int, list[tuple[int, int]]] = {}
     for r in range(nr):
@@ -268,6 +393,8 @@ def _table(hs: list[Segment], vs: list[Segment], tol: float, coverage: float, sc
     used_cols = sorted({c for _, _, c0, c1 in spans for c in (c0, c1)})
     row_index = {r: k for k, r in enumerate(used_rows)}
     col_index = {c: k for k, c in enumerate(used_cols)}
+    at_rows = _LocalLines(hs, rows, tol)
+    at_cols = _LocalLines(vs, cols, tol)
     cells = []
     seen = set()
     for r0, r1, c0, c1 in spans:
@@ -275,9 +402,15 @@ def _table(hs: list[Segment], vs: list[Segment], tol: float, coverage: float, sc
         if key in seen:
             continue
         seen.add(key)
+        # Each side where its own ruling runs: parts of one grid line drawn a point or two
+        # apart (blocks of a form printed one under another) each keep their place.
+        x0 = at_cols.side(c0, rows[r0], rows[r1])
+        x1 = at_cols.side(c1, rows[r0], rows[r1])
+        y0 = at_rows.side(r0, cols[c0], cols[c1])
+        y1 = at_rows.side(r1, cols[c0], cols[c1])
         cells.append(
             Cell(
-                box=(cols[c0] / scale, rows[r0] / scale, cols[c1] / scale, rows[r1] / scale),
+                box=(x0 / scale, y0 / scale, x1 / scale, y1 / scale),
                 row=row_index[r0],
                 col=col_index[c0],
                 row_span=row_index[r1] - row_index[r0],
