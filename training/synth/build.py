@@ -83,10 +83,12 @@ def generate_one(task: dict) -> dict:
                               rotate_rate=task.get("rotate_rate", 0.05))
         for rec, sp in zip(records, scans):
             rec["scan"] = {"width": sp.width, "height": sp.height, "dpi": sp.dpi, "rotation": sp.rotation,
-                           "skew": sp.skew, "matrix": sp.matrix}
+                           "skew": sp.skew, "stamp": sp.stamp, "strokes": sp.strokes, "matrix": sp.matrix}
         (out / "scan.pdf").write_bytes(scan_pdf(scans))
         tags["dpi"] = scans[0].dpi if scans else None
         tags["rotated_pages"] = sum(1 for s in scans if s.rotation)
+        tags["stamped_pages"] = sum(1 for s in scans if s.stamp)
+        tags["marked_pages"] = sum(1 for s in scans if s.strokes)
         if task["png"]:
             import cv2
 

@@ -145,6 +145,13 @@ class Composer:
             title_rows.append(Row([Cell(col=0, paras=[spec.year_line], label=L.title.value, halign="center", size=self.size + 2)], splittable=False))
         out.append(Section(col_widths=[self.width], rows=title_rows, ruled=False, size=self.size, tag=tag, gap_before=28,
                            keep_with_next=160, pad_y=3))
+        if self.rng.random() < 0.3:  # 填报单位 / 金额单位 line over the table (no contract field)
+            unit = spec.implementing_unit or spec.project_name
+            left = self.rng.choice(["填报单位（盖章）：", "填报单位：", "单位名称："]) + unit
+            right = self.rng.choice(["金额单位：万元", "单位：万元", "填报日期：" + f"{spec.year + 1}年{self.rng.randint(1, 4)}月{self.rng.randint(1, 28)}日"])
+            out.append(Section(col_widths=self._widths([6.5, 3.5]), rows=[Row([
+                Cell(col=0, paras=[left], label=L.other.value), Cell(col=1, paras=[right], label=L.other.value, halign="right")],
+                splittable=False)], ruled=False, size=self.size, tag=tag, gap_before=2, pad_x=0.5))
         out.append(self._header(spec, tag))
         out.append(self._funds(spec, tag))
         out.append(self._goals(spec, tag))

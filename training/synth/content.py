@@ -448,10 +448,16 @@ def _indicators(rng: random.Random, form_type: FormType, year: int, n: int, tota
                 empty_category = False
             prev_l2 = l2
             met = rng.random() < 0.8
-            row = _row_for(rng, year, l2, met)
+            for _ in range(6):  # prefer a name not used yet in this form
+                row = _row_for(rng, year, l2, met)
+                if row.name not in names_used:
+                    break
             name = row.name
-            if name in names_used:
-                name = f"{name}{rng.choice(['（二）', '2', '（续）', '（第二批）', '（' + str(rng.randint(2, 9)) + '）'])}"
+            suffixes = ["（二）", "2", "（续）", "（第二批）", "（三）", "3", "（其他）"]
+            k = 0
+            while name in names_used:
+                name = f"{row.name}{suffixes[k]}" if k < len(suffixes) else f"{row.name}（{k}）"
+                k += 1
             names_used.add(name)
             if met:
                 score = w

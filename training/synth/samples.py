@@ -24,10 +24,10 @@ SAMPLE_PLANS: list[dict] = [
     {"n_forms": 3, "form_types": ["project", "project", "department"], "n_indicators": [4, 5, 6], "rubric": None,
      "dpi": 150, "png": False,
      "style": {"forms_on_new_page": False, "table": "ruled", "font": "wqy_microhei", "size": 8.5, "column_order": "standard"}},
-    # s04 a long form: 70 rows over several pages, rows split, no header repeat, no marker
-    {"n_forms": 1, "form_types": ["project"], "n_indicators": [70], "rubric": None, "dpi": 150, "png": False,
+    # s04 a long form: 80 rows over several pages, no header repeat, no marker
+    {"n_forms": 1, "form_types": ["project"], "n_indicators": [80], "rubric": None, "dpi": 150, "png": False,
      "style": {"split_rows": True, "header_repeat": False, "marker": "none", "table": "ruled", "font": "noto_sans",
-               "column_order": "standard", "orientation": "portrait", "size": 9.5}},
+               "column_order": "standard", "orientation": "portrait", "size": 10.5}},
     # s05 borderless table on a landscape page
     {"n_forms": 1, "form_types": ["project"], "n_indicators": [22], "rubric": None, "dpi": 150, "png": False,
      "style": {"column_order": "standard", "table": "borderless", "orientation": "landscape", "left_label": False, "merge_levels": False,
@@ -59,7 +59,7 @@ SAMPLE_PLANS: list[dict] = [
     {"n_forms": 1, "form_types": ["department"], "n_indicators": [34], "rubric": None, "dpi": 200, "png": False,
      "spec": {"levels": True},
      "style": {"column_order": "no_deviation", "valign": "top", "marker": "接上页", "marker_place": "column",
-               "level_continuation": "marker", "font": "noto_serif", "table": "ruled", "header_repeat": False}},
+               "level_continuation": "marker", "font": "kaiti", "table": "ruled", "header_repeat": False}},
     # s13 a rubric first, then a project and a department form, borderless, forms on new pages
     {"n_forms": 2, "form_types": ["project", "department"], "n_indicators": [9, 11], "rubric": "before", "dpi": 150,
      "png": False, "spec": {"signatures": True},

@@ -25,6 +25,8 @@ class ScanPage:
     matrix: list[list[float]]  # 2x3: [x_px, y_px] = M @ [x_pt, y_pt, 1]
     rotation: int  # degrees the page was turned (counter-clockwise) on the glass
     skew: float
+    stamp: bool = False
+    strokes: bool = False
 
     def image(self) -> np.ndarray:
         import cv2
@@ -163,7 +165,8 @@ def scan_document(pdf: bytes, rng: random.Random, glyph_boxes: list[list[tuple[f
             ok, enc = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
             assert ok
             out.append(ScanPage(jpeg=enc.tobytes(), width=img.shape[1], height=img.shape[0], dpi=dpi,
-                                matrix=[[round(v, 6) for v in row] for row in matrix.tolist()], rotation=rotation, skew=round(angle, 4)))
+                                matrix=[[round(v, 6) for v in row] for row in matrix.tolist()], rotation=rotation, skew=round(angle, 4),
+                                stamp=has_stamp, strokes=has_strokes))
     finally:
         doc.close()
     return out
