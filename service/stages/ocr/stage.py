@@ -154,7 +154,6 @@ def _bar_text(band: LineBand, inner_shape: tuple[int, int], line_height: float) 
     width, height = band.x1 - band.x0, band.y1 - band.y0
     if not (
         height <= BAR_MAX_HEIGHT * line_height
-        and height <= 0.5 * width  # flat: 。 and · are as tall as wide
         and width <= 0.8 * inner_w
         and band.y0 > margin
         and band.y1 < inner_h - margin
@@ -163,7 +162,8 @@ def _bar_text(band: LineBand, inner_shape: tuple[int, int], line_height: float) 
         return None
     if width >= DASH_MIN_WIDTH * line_height:
         return DASH * max(1, int(round(width / line_height)))
-    if width <= HYPHEN_MAX_WIDTH * line_height:
+    # flat and low: 。 and · are about as tall as wide
+    if width <= HYPHEN_MAX_WIDTH * line_height and height <= min(0.25 * line_height, 0.7 * width):
         return "-"
     return None
 
