@@ -304,3 +304,25 @@ def test_paddleocr_reads_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     texts = cell_texts(doc.pages[0])
     assert [texts[(0, c)] for c in range(5)] == TABLE[0]
     assert texts[(1, 3)] == "94.93"
+
+
+# ---------------------------------------------------------------- benchmark scoring
+
+
+def test_benchmark_counts_edits_and_stray_characters():
+    from training.bench_ocr import TruthLine, count_errors, true_lines
+
+    def tok(ch: str, x: float, y: float = 100.0) -> Token:
+        return Token(text=ch, box=(x, y, x + 9, y + 10))
+
+    truth_chars = [tok(c, 50 + 10 * k) for k, c in enumerate("得分94.93")]
+    truth_chars.append(tok("，", 200, 300))
+    lines = true_lines(truth_chars)
+    assert [line.text for line in lines] == ["得分94.93", "，"]
+    read = [tok(c, 50 + 10 * k) for k, c in enumerate("得分94.93")]
+    read[4] = tok("4", 90)  # 94.93 -> 944.93 style slip: one substitution (. -> 4)
+    read.append(tok(",", 200, 300))  # NFKC: the full-width comma matches
+    read.append(tok("1", 400, 500))  # noise outside every true line
+    errors, total = count_errors(lines, read)
+    assert (errors, total) == (2, 8)
+    assert count_errors([TruthLine(box=(0, 0, 10, 10), text="")], []) == (0, 0)
