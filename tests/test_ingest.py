@@ -226,13 +226,31 @@ def test_rotated_pdf_page_tokens_follow_the_displayed_page():
         assert page.image[y0 : y1 + 1, x0 : x1 + 1].min() < 100, token
 
 
-def test_image_only_pdf_is_rendered_for_ocr(clean_form):
+def test_scanner_pdf_page_is_its_image(clean_form):
+    """A page that is one scanned image is decoded at the scan's resolution, reduced to the OCR dpi if finer."""
     buf = io.BytesIO()
     clean_form.save(buf, format="PDF", resolution=150)
     page = open_document(buf.getvalue(), "scan.pdf").pages[0]
     assert page.text_source == "ocr" and page.tokens == []
+    assert page.scale == pytest.approx(150 / 72, rel=0.01)
+    assert page.image.dtype == np.uint8 and page.image.shape == (clean_form.height, clean_form.width)
+    fine = clean_form.resize((clean_form.width * 2, clean_form.height * 2))
+    buf = io.BytesIO()
+    fine.save(buf, format="PDF", resolution=300)
+    page = open_document(buf.getvalue(), "scan300.pdf").pages[0]
     assert page.scale == pytest.approx(200 / 72, rel=0.01)
-    assert page.image.dtype == np.uint8 and page.image.ndim == 2
+    assert page.width == pytest.approx(595, abs=1)
+
+
+def test_pdf_page_with_a_drawing_over_the_scan_is_rendered(clean_form):
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format=(595, 842))
+    pdf.add_page()
+    pdf.image(clean_form, x=0, y=0, w=595, h=842)
+    pdf.image(Image.new("RGB", (200, 100), (200, 30, 30)), x=400, y=700, w=100, h=50)  # a pasted seal
+    page = open_document(bytes(pdf.output()), "scan.pdf").pages[0]
+    assert page.scale == pytest.approx(200 / 72)  # rendered at the OCR dpi, both images composed
 
 
 def test_scan_with_a_stray_text_layer_is_read_by_ocr(clean_form):

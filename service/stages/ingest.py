@@ -173,12 +173,15 @@ def _pdf_page(pdf, k: int, label: str, options: IngestOptions) -> Page:
         real = sum(1 for t in tokens if _is_real_char(t.text))
         # A real layer: enough characters, mostly ones that map to text (not a font's private codes).
         text_layer = real >= options.min_text_chars and real >= 0.7 * len(tokens)
-        scale, gray = _render(pdf_page, width, height, options.text_layer_dpi if text_layer else options.ocr_dpi, options)
         ignored = False
-        if text_layer and text_coverage(gray, tokens, scale) < options.min_text_coverage:
-            # Printed content the layer lacks (a scan with a partial or stray text layer): OCR it all.
-            text_layer, ignored = False, True
-            scale, gray = _render(pdf_page, width, height, options.ocr_dpi, options)
+        if text_layer:
+            scale, gray = _render(pdf_page, width, height, options.text_layer_dpi, options)
+            if text_coverage(gray, tokens, scale) < options.min_text_coverage:
+                # Printed content the layer lacks (a scan with a partial or stray text layer): OCR it all.
+                text_layer, ignored = False, True
+        if not text_layer:
+            scan = _embedded_scan(pdf_page, width, height, label, k, options)
+            scale, gray = scan if scan is not None else _render(pdf_page, width, height, options.ocr_dpi, options)
         page = Page(
             number=k + 1,
             width=float(width),
@@ -201,6 +204,58 @@ def _render(pdf_page, width: float, height: float, dpi: int, options: IngestOpti
     scale = min(dpi / 72.0, options.max_render_side_px / max(width, height))
     bitmap = pdf_page.render(scale=scale).to_numpy()  # BGR(x); channel order does not matter to to_gray
     return scale, to_gray(bitmap[:, :, :3])
+
+
+def _embedded_scan(
+    pdf_page, width: float, height: float, label: str, k: int, options: IngestOptions
+) -> tuple[float, np.ndarray] | None:
+    """A scanner's page: one upright image filling the page, decoded directly (no render).
+
+    Decoding the embedded JPEG at its own resolution is faster than rendering it and keeps
+    the scan's pixels; it is reduced to the OCR dpi when finer. Anything else (several
+    images, rotation, a page /Rotate, 1-bit images whose decode arrays pdfium must apply)
+    returns None and is rendered.
+    """
+    import pypdfium2.raw as raw
+
+    if pdf_page.get_rotation() % 360:
+        return None
+    images = []
+    for obj in pdf_page.get_objects(max_depth=1):
+        if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+            images.append(obj)
+        elif obj.type in (raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_SHADING):
+            return None
+    if len(images) != 1:
+        return None
+    image = images[0]
+    left, bottom, right, top = image.get_bounds()
+    page_left, page_bottom, page_right, page_top = pdf_page.get_bbox()
+    if (right - left) < 0.97 * (page_right - page_left) or (top - bottom) < 0.97 * (page_top - page_bottom):
+        return None
+    m = image.get_matrix()
+    if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or m.d <= 0:
+        return None
+    meta = image.get_metadata()
+    if meta.bits_per_pixel < 8:
+        return None
+    if meta.width * meta.height > options.max_image_pixels:
+        raise LimitExceeded(
+            label, f"page {k + 1} holds a {meta.width}×{meta.height}-pixel image, over the {options.max_image_pixels}-pixel limit"
+        )
+    import cv2
+
+    bitmap = image.get_bitmap(render=False).to_numpy()
+    if bitmap.ndim == 3 and bitmap.shape[2] == 1:
+        bitmap = bitmap[:, :, 0]
+    elif bitmap.ndim == 3:
+        bitmap = np.ascontiguousarray(bitmap[:, :, :3])
+    scale = bitmap.shape[1] / width
+    target = min(options.ocr_dpi / 72.0, options.max_render_side_px / max(width, height))
+    if scale > 1.1 * target:  # reduce first: fewer pixels for everything after
+        bitmap = cv2.resize(bitmap, (round(width * target), round(height * target)), interpolation=cv2.INTER_AREA)
+        scale = target
+    return scale, to_gray(bitmap)
 
 
 def text_coverage(gray: np.ndarray, tokens: list[Token], scale: float) -> float:
@@ -278,7 +333,10 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     hi = cv2.max(cv2.max(a, b), c)
     lo = cv2.min(cv2.min(a, b), c)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    _, colourful = cv2.threshold(cv2.subtract(hi, lo), 60, 255, cv2.THRESH_BINARY)
+    _, colourful = cv2.threshold(cv2.subtract(hi, lo), 40, 255, cv2.THRESH_BINARY)
+    # JPEG keeps colour at half resolution, so a seal's rim comes out grey and dark: widen the
+    # colourful zone. Black text inside it is unharmed, its brightest channel is dark too.
+    colourful = cv2.dilate(colourful, np.ones((5, 5), np.uint8))
     # hi ≥ grey everywhere, so the max takes hi exactly where the pixel is colourful.
     gray = cv2.max(gray, cv2.bitwise_and(hi, colourful))
     return np.ascontiguousarray(gray)
@@ -501,7 +559,7 @@ def _cls_session():
         return _CLS_SESSION
 
 
-def _upside_down(gray: np.ndarray, ink: np.ndarray, samples: int = 16) -> bool:
+def _upside_down(gray: np.ndarray, ink: np.ndarray, samples: int = 12) -> bool:
     """Vote of the direction classifier over text-line crops; ``ink`` is the page's text ink (reduced)."""
     import cv2
 

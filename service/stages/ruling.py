@@ -116,7 +116,7 @@ def _binarise(gray: np.ndarray, dpi: float) -> np.ndarray:
         gray = cv2.blur(gray, (3, 3))  # scan noise would otherwise speckle the mask
     block = int(round(dpi / 8)) | 1  # about 3 mm: wider than any ruling, narrower than a cell
     block = min(max(block, 11), 61)
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 20)
 
 
 def _segments(
