@@ -13,7 +13,6 @@ printed character with its box in points (top-left origin) and field label.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -94,7 +93,7 @@ class Section:
     repeat_header: bool = False
     marker: str | None = None  # a line above the continuation, e.g. 续上页
     marker_align: str = "left"
-    keep_with_next: float = 0.0  # start a new page unless this much room is left after the section's first row
+    keep_with_next: float = 0.0  # extra room wanted below the header and first body row, else start on a new page
     tag: tuple | None = None  # ("form", k) / ("other", k): pages recorded per tag
     outer_only: bool = False  # borderless variant: rules only above and below the header rows
     pad_x: float = PAD_X
@@ -244,9 +243,8 @@ class Layout:
         if self.y > self.fresh_y + EPS and self.space_left() < min(lead, self.bottom - self.setup.top - 1):
             self._new_page()
         frags: list[list[_Frag]] = [[] for _ in range(n)]
-        repeats: list[tuple[int, float]] = []  # (page, y) of repeated header blocks
         for r in range(n):
-            self._place_row(sec, r, lines[r], heights[r], frags, xs, repeats, line_h)
+            self._place_row(sec, r, lines[r], heights[r], frags, xs, line_h)
         self._draw(sec, xs, lines, frags, line_h)
         if sec.tag is not None:
             pages = sorted({f.page for fr in frags for f in fr})
@@ -254,7 +252,7 @@ class Layout:
             self.section_pages[sec.tag] = sorted(set(self.section_pages[sec.tag]) | set(pages))
 
     def _place_row(self, sec: Section, r: int, cell_lines: dict[int, list[str]], height: float,
-                   frags: list[list[_Frag]], xs: list[float], repeats: list, line_h: float) -> None:
+                   frags: list[list[_Frag]], xs: list[float], line_h: float) -> None:
         row = sec.rows[r]
         remaining = {k: list(v) for k, v in cell_lines.items() if row.cells[k].rowspan == 1}
         need = height
@@ -281,9 +279,9 @@ class Layout:
                 frags[r].append(_Frag(self.page.number, self.y, self.y + need, remaining, first, True))
                 self.y += need
                 return
-            self._continue_page(sec, r, frags, xs, repeats, line_h)
+            self._continue_page(sec, r, frags, xs, line_h)
 
-    def _continue_page(self, sec: Section, r: int, frags: list[list[_Frag]], xs: list[float], repeats: list, line_h: float) -> None:
+    def _continue_page(self, sec: Section, r: int, frags: list[list[_Frag]], xs: list[float], line_h: float) -> None:
         self._new_page()
         if not any(frags[: r + 1]):
             return  # the section has not started yet: nothing to continue
@@ -293,7 +291,6 @@ class Layout:
             self._text_line(sec.marker, x, self.y, sec.size, "MARKER", -1)
             self.y += line_h + 2
         if sec.repeat_header and sec.header_rows and r >= sec.header_rows:
-            repeats.append((self.page.number, self.y))
             self._draw_header_copy(sec, xs, line_h)
         self.fresh_y = self.y
 
