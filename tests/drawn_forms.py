@@ -82,6 +82,7 @@ def draw_form(
     broken_rulings: bool = False,
     line_pt: float = 0.8,
     open_sides: bool = False,
+    pen_loop: bool = False,
     seed: int = 0,
 ) -> tuple[Image.Image, list[list[TrueCell]]]:
     """An A4 page image and the true cells of each table (boxes in points, before skew)."""
@@ -122,6 +123,9 @@ def draw_form(
         cx, cy, r = 420 * s, 420 * s, 60 * s
         draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(215, 40, 40), width=round(2.5 * s))
         draw.text((cx - 30 * s, cy - 8 * s), "财务专用章", font=body, fill=(215, 40, 40))
+    if pen_loop:
+        # A reviewer's ring around a score, crossing the rulings of three columns.
+        draw.ellipse([330 * s, 452 * s, 480 * s, 480 * s], outline=(50, 50, 60), width=max(2, round(1.2 * s)))
     if skew:
         img = img.rotate(skew, resample=Image.BILINEAR, fillcolor="white")
     if noise:

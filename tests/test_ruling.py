@@ -67,6 +67,13 @@ def test_seal_in_grey_does_not_split_cells():
     assert len(indicators.col_edges) == 9
 
 
+def test_pen_loop_over_cells_adds_no_rulings():
+    img, truth = draw_form(dpi=200, pen_loop=True)
+    page = _run(_page_from(img, 200))
+    assert match_cells(page.tables[2].cells, truth[2]) == len(truth[2])
+    assert len(page.tables[2].cells) == len(truth[2])
+
+
 def test_table_without_side_borders():
     img, truth = draw_form(dpi=200, open_sides=True)
     page = _run(_page_from(img, 200))

@@ -3,9 +3,8 @@
     python -m training.eval_ruling DIR [--docs N] [--kinds digital scan]
 
 DIR holds generated documents (DIR/<doc>/digital.pdf, scan.pdf, tokens.jsonl). The true
-cells of a page are the rectangles its digital PDF draws (the generators draw every ruled
-cell as one rectangle); a found cell counts when all four sides lie within --tol points of
-a true one. For scans, the true turn and skew come from each page's ``scan`` record in
+cells of a page are the cells its digital PDF draws (see true_cells); a found cell counts
+when all four sides lie within --tol points of a true one. For scans, the true turn and skew come from each page's ``scan`` record in
 tokens.jsonl. Printed: cell recall and precision, pages with every cell right, turns
 right, skew error, and median ingest / ruling milliseconds per page.
 """
@@ -23,7 +22,12 @@ Box = tuple[float, float, float, float]
 
 
 def true_cells(pdf_path: Path) -> list[list[Box]]:
-    """Per page, the drawn rectangles larger than a rule (top-left points)."""
+    """Per page, the cells the digital PDF draws (top-left points).
+
+    A cell is drawn either as one rectangle (training.minisynth) or as four consecutive
+    lines, top, bottom, left, right (training.synth); lone rules (borderless tables) are
+    no cells.
+    """
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -34,12 +38,25 @@ def true_cells(pdf_path: Path) -> list[list[Box]]:
             page = pdf[k]
             height = page.get_height()
             boxes = set()
+            lines: list[tuple[str, float, float, float]] = []  # (h|v, position, start, end)
             for obj in page.get_objects(max_depth=5):
                 if obj.type != raw.FPDF_PAGEOBJ_PATH:
                     continue
                 x0, y0, x1, y1 = obj.get_bounds()
+                top, bottom = height - y1, height - y0
                 if x1 - x0 > 4 and y1 - y0 > 4:
-                    boxes.add((round(x0, 1), round(height - y1, 1), round(x1, 1), round(height - y0, 1)))
+                    boxes.add((round(x0, 1), round(top, 1), round(x1, 1), round(bottom, 1)))
+                elif x1 - x0 > y1 - y0:
+                    lines.append(("h", (top + bottom) / 2, x0, x1))
+                else:
+                    lines.append(("v", (x0 + x1) / 2, top, bottom))
+            for i in range(len(lines) - 3):
+                (k1, ya, xa0, xa1), (k2, yb, xb0, xb1), (k3, xl, yl0, yl1), (k4, xr, yr0, yr1) = lines[i : i + 4]
+                if (k1, k2, k3, k4) != ("h", "h", "v", "v"):
+                    continue
+                near = lambda a, b: abs(a - b) <= 1.0  # noqa: E731
+                if near(xa0, xb0) and near(xa1, xb1) and near(yl0, yr0) and near(yl1, yr1) and yb > ya and xr > xl:
+                    boxes.add((round(xa0, 1), round(yl0, 1), round(xa1, 1), round(yl1, 1)))
             pages.append(sorted(boxes))
     finally:
         pdf.close()

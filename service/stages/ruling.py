@@ -38,7 +38,7 @@ class RulingOptions(BaseModel):
     vertical_kernel_pt: float = Field(default=10.0, description="shortest vertical ruling piece kept")
     gap_pt: float = Field(default=6.0, description="breaks in a ruling up to this long are bridged")
     merge_pt: float = Field(default=2.5, description="parallel rulings closer than this are one grid line")
-    long_pt: float = Field(default=100.0, description="a ruling this long needs to cross only one other")
+    long_pt: float = Field(default=100.0, description="a ruling this long need not end on others, one crossing will do")
     cross_pt: float = Field(default=2.0, description="how near a ruling must come to another to cross it")
     min_fill: float = Field(default=0.8, description="share of a bridged ruling's length that must be ink")
     bridge_min_pt: float = Field(default=14.0, description="pieces shorter than this (character strokes) are not joined")
@@ -193,10 +193,12 @@ def _pieces(mask: np.ndarray, min_len: int, depth: int = 0) -> list[tuple[float,
 def _rulings(
     hsegs: list[Segment], vsegs: list[Segment], tol: float, long: float
 ) -> tuple[list[Segment], list[Segment], list[tuple[list[int], list[int]]]]:
-    """Keep segments crossing ≥ 2 of the other direction (≥ 1 if ``long``); group them into tables.
+    """Keep the segments that are rulings; group them into tables.
 
-    The single-crossing allowance keeps the top ruling of a table without side borders
-    whose first row is one wide cell.
+    A ruling ends where it meets a ruling of the other direction, at both ends: dashes in
+    cells, title strokes, the flat top of a pen loop and the side of a seal end in the open.
+    A long one (``long``) needs only one crossing anywhere: the top ruling of a table
+    without side borders whose first row is one wide cell.
     """
     if not hsegs or not vsegs:
         return [], [], []
@@ -208,14 +210,20 @@ def _rulings(
         & (h[:, None, 2] >= v[None, :, 0] - tol)
         & (h[:, None, 2] <= v[None, :, 1] + tol)
     )
-    need_h = np.where(h[:, 1] - h[:, 0] >= long, 1, 2)
-    need_v = np.where(v[:, 1] - v[:, 0] >= long, 1, 2)
+    end = 1.5 * tol  # a ruling may stop a little short of, or run a little past, the one it meets
+    h_starts = cross & (np.abs(v[None, :, 2] - h[:, None, 0]) <= end)
+    h_ends = cross & (np.abs(v[None, :, 2] - h[:, None, 1]) <= end)
+    v_starts = cross & (np.abs(h[:, None, 2] - v[None, :, 0]) <= end)
+    v_ends = cross & (np.abs(h[:, None, 2] - v[None, :, 1]) <= end)
+    long_h = h[:, 1] - h[:, 0] >= long
+    long_v = v[:, 1] - v[:, 0] >= long
     keep_h = np.ones(len(h), dtype=bool)
     keep_v = np.ones(len(v), dtype=bool)
-    while True:  # dropping one segment can leave another with too few crossings
+    while True:  # dropping one segment can leave another without its anchor
         live = cross & keep_h[:, None] & keep_v[None, :]
-        new_h = keep_h & (live.sum(axis=1) >= need_h)
-        new_v = keep_v & (live.sum(axis=0) >= need_v)
+        ok_h = (long_h & live.any(axis=1)) | ((live & h_starts).any(axis=1) & (live & h_ends).any(axis=1))
+        ok_v = (long_v & live.any(axis=0)) | ((live & v_starts).any(axis=0) & (live & v_ends).any(axis=0))
+        new_h, new_v = keep_h & ok_h, keep_v & ok_v
         if (new_h == keep_h).all() and (new_v == keep_v).all():
             break
         keep_h, keep_v = new_h, new_v
