@@ -17,6 +17,7 @@ show every variation; ``--exclude-style`` and ``--style`` match manifest tags.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -79,16 +80,22 @@ def generate_one(task: dict) -> dict:
     tags = dict(gen.tags)
     if task["scan"]:
         boxes = [[g.box for g in page.glyphs] for page in gen.pages]
-        scans = scan_document(gen.pdf, rng, boxes, dpi=(task.get("plan") or {}).get("dpi"),
-                              rotate_rate=task.get("rotate_rate", 0.05))
+        plan = task.get("plan") or {}
+        extras = None
+        if plan.get("extras", True):
+            extras = random.Random(hashlib.sha1((repr(rng.getstate()) + "/scan").encode()).hexdigest())
+        scans = scan_document(gen.pdf, rng, boxes, dpi=plan.get("dpi"), rotate_rate=task.get("rotate_rate", 0.05),
+                              extras=extras)
         for rec, sp in zip(records, scans):
             rec["scan"] = {"width": sp.width, "height": sp.height, "dpi": sp.dpi, "rotation": sp.rotation,
-                           "skew": sp.skew, "stamp": sp.stamp, "strokes": sp.strokes, "matrix": sp.matrix}
+                           "skew": sp.skew, "stamp": sp.stamp, "strokes": sp.strokes, "bitonal": sp.bitonal,
+                           "matrix": sp.matrix}
         (out / "scan.pdf").write_bytes(scan_pdf(scans))
         tags["dpi"] = scans[0].dpi if scans else None
         tags["rotated_pages"] = sum(1 for s in scans if s.rotation)
         tags["stamped_pages"] = sum(1 for s in scans if s.stamp)
         tags["marked_pages"] = sum(1 for s in scans if s.strokes)
+        tags["bitonal"] = any(s.bitonal for s in scans)
         if task["png"]:
             import cv2
 

@@ -94,8 +94,10 @@ class Composer:
         self.ruled = style.table == "ruled"
 
     # ------------------------------------------------------------------ helpers
-    def _widths(self, rel: list[float], rows: list[Row] | None = None) -> list[float]:
-        """Column widths in proportion to rel, widened so no number in a cell wraps."""
+    def _widths(self, rel: list[float], rows: list[Row] | None = None, key: str = "") -> list[float]:
+        """Column widths in proportion to rel (jittered per style), widened so no number wraps."""
+        if self.style.jitter_seed and key:
+            rel = [r * random.Random(f"{self.style.jitter_seed}/{key}/{j}").uniform(0.8, 1.25) for j, r in enumerate(rel)]
         total = sum(rel)
         widths = [self.width * r / total for r in rel]
         if not rows:
@@ -107,7 +109,7 @@ class Composer:
                 if cell.colspan != 1 or not cell.paras:
                     continue
                 text = "".join(cell.paras)
-                if len(text) <= 12 and all(ch in "0123456789.%-—/+" for ch in text):
+                if len(text) <= 12 and all(ch in "0123456789.,%-—/+" for ch in text):
                     size = cell.size or self.size
                     need[cell.col] = max(need[cell.col], sum(self.measure(ch, size) for ch in text) + pad)
         for _ in range(3):  # widen the narrow ones, take the room from the others in proportion
@@ -125,7 +127,10 @@ class Composer:
 
     def _section(self, rel: list[float], rows: list[Row], tag: tuple, **kw) -> Section:
         outer_only = kw.pop("outer_only", False)
-        return Section(col_widths=self._widths(rel, rows), rows=rows, ruled=self.ruled, size=self.size, tag=tag,
+        key = kw.pop("key", "")
+        kw.setdefault("line_gap", self.style.line_gap)
+        kw.setdefault("rule_width", self.style.rule_width)
+        return Section(col_widths=self._widths(rel, rows, key), rows=rows, ruled=self.ruled, size=self.size, tag=tag,
                        outer_only=not self.ruled and outer_only,
                        pad_x=2.5 if self.ruled else 4.0, **kw)
 
@@ -140,7 +145,7 @@ class Composer:
         tag = ("form", k)
         s = self.style
         out: list[Section] = []
-        title_rows = [Row([Cell(col=0, paras=[spec.title], label=L.title.value, halign="center", size=self.size + 7)], splittable=False)]
+        title_rows = [Row([Cell(col=0, paras=[spec.title], label=L.title.value, halign="center", size=self.size + self.style.title_extra)], splittable=False)]
         if spec.year_line:
             title_rows.append(Row([Cell(col=0, paras=[spec.year_line], label=L.title.value, halign="center", size=self.size + 2)], splittable=False))
         out.append(Section(col_widths=[self.width], rows=title_rows, ruled=False, size=self.size, tag=tag, gap_before=28,
@@ -186,20 +191,24 @@ class Composer:
                 k1, v1, l1 = pairs[i]
                 rows.append(Row([self._key(0, k1), Cell(col=1, colspan=3, paras=[v1 or ""], label=l1, valign="middle")]))
                 i += 1
-        return self._section([1.5, 3.8, 1.5, 3.8], rows, tag, gap_before=4, outer_only=True)
+        return self._section([1.5, 3.8, 1.5, 3.8], rows, tag, gap_before=4, outer_only=True, key="head")
 
     def fund_text(self, spec: FormSpec, fund: FundSpec, field: str) -> str:
         value = getattr(fund, field)
         if value is None:
             return self.dash()
         if field == "execution_rate":
-            return f"{value:.2f}%"
+            return f"{value:.2f}%" if self.style.rate_percent else f"{value:.2f}"
         if field in ("weight", "score"):
             return num(value, self.style.weight_decimals if field == "weight" else self.style.score_decimals)
         d = self.style.money_decimals
         money = [getattr(f, c) for f in spec.funds for c in ("initial_budget", "annual_budget", "executed")]
         need = decimals_needed(money)
-        return num(value, None if d is None else max(d, need))
+        text = num(value, None if d is None else max(d, need))
+        if self.style.money_commas:
+            whole, _, frac = text.partition(".")
+            text = f"{int(whole):,}" + (f".{frac}" if frac else "")
+        return text
 
     def _funds(self, spec: FormSpec, tag: tuple) -> Section:
         layout = fund_layout_for(spec, self.style)
@@ -219,7 +228,7 @@ class Composer:
                                   halign=money_align if field in ("initial_budget", "annual_budget", "executed") else "center", valign="middle"))
             rows.append(Row(cells, splittable=False))
         rel = [1.2, 2.4] + [1.3] * len(layout)
-        return self._section(rel, rows, tag, header_rows=1, outer_only=True)
+        return self._section(rel, rows, tag, header_rows=1, outer_only=True, key="funds")
 
     def _goals(self, spec: FormSpec, tag: tuple) -> Section:
         key = self.rng.choice(["年度总体目标", "年度总体目标", "年度主要任务" if spec.form_type.value == "department" else "年度总体目标"])
@@ -350,7 +359,7 @@ class Composer:
                              Cell(col=gcol, colspan=len(all_cols) - gcol, paras=[spec.grade], label=L.grade.value, halign="center", valign="middle")],
                             splittable=False))
         rel = ([0.55] if left else []) + [WIDTHS[c] for c in cols]
-        sec = self._section(rel, rows, tag, header_rows=header_rows, repeat_header=s.header_repeat, outer_only=True,
+        sec = self._section(rel, rows, tag, header_rows=header_rows, repeat_header=s.header_repeat, outer_only=True, key="ind",
                             marker=s.marker if s.marker != "none" and s.marker_place == "line" else None,
                             marker_align=self.rng.choice(["left", "left", "right"]))
         return sec

@@ -8,6 +8,7 @@ per-page token records (without the scan part, which the scanner adds) and manif
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from .content import LEVELS, FormSpec, IndicatorSpec, contract_text, random_spec
 from .fonts import Measurer
 from .layout import LaidPage, Layout, PageSetup
 from .render import draw_pdf
-from .style import Style, random_style
+from .style import Style, apply_extras, random_style
 
 A4 = (595.28, 841.89)
 
@@ -97,7 +98,11 @@ def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] 
     """Draw and lay out one document. ``plan`` pins choices (tests and samples): n_forms,
     form_types, n_indicators, rubric ("before" | "after" | None), style overrides."""
     plan = plan or {}
+    # print habits come from their own stream so adding one never reshuffles the content
+    extras = random.Random(hashlib.sha1(repr(rng.getstate()).encode()).hexdigest())
     style = random_style(rng, exclude, force)
+    if plan.get("extras", True):
+        apply_extras(style, extras)
     for key, value in plan.get("style", {}).items():
         setattr(style, key, value)
     n_forms = plan.get("n_forms") or rng.choices([1, 2, 3], [8, 2, 1])[0]

@@ -88,6 +88,7 @@ class Section:
     ruled: bool = True
     size: float = 9.0
     line_gap: float = 1.3  # line height / font size
+    rule_width: float = 0.6
     gap_before: float = 0.0
     header_rows: int = 0  # leading rows repeated on continuation pages when repeat_header
     repeat_header: bool = False
@@ -326,7 +327,7 @@ class Layout:
                     ls = []
                 self._cell_text(sec, c, ls, x0, x1, y0, y1, size, line_h, "middle")
                 if sec.ruled:
-                    self._box(x0, y0, x1, y1)
+                    self._box(x0, y0, x1, y1, sec.rule_width)
         bottom = top + sum(heights)
         if sec.outer_only:
             self.page.rules.append(RuleOp(xs[0], top, xs[-1], top, 0.8))
@@ -334,9 +335,9 @@ class Layout:
         self.y = bottom
 
     # ------------------------------------------------------------------ drawing
-    def _box(self, x0: float, y0: float, x1: float, y1: float) -> None:
+    def _box(self, x0: float, y0: float, x1: float, y1: float, width: float = 0.6) -> None:
         rules = self.page.rules
-        rules += [RuleOp(x0, y0, x1, y0), RuleOp(x0, y1, x1, y1), RuleOp(x0, y0, x0, y1), RuleOp(x1, y0, x1, y1)]
+        rules += [RuleOp(x0, y0, x1, y0, width), RuleOp(x0, y1, x1, y1, width), RuleOp(x0, y0, x0, y1, width), RuleOp(x1, y0, x1, y1, width)]
 
     def _cell_text(self, sec: Section, cell: Cell, ls: list[str], x0: float, x1: float, y0: float, y1: float,
                    size: float, line_h: float, valign: str, label: str | None = None) -> None:
@@ -367,7 +368,7 @@ class Layout:
                         valign = cell.valign if f.first and f.last else "top"
                         self._cell_text(sec, cell, ls, x0, x1, f.y0, f.y1, size, line_h, valign)
                         if sec.ruled:
-                            self._box(x0, f.y0, x1, f.y1)
+                            self._box(x0, f.y0, x1, f.y1, sec.rule_width)
                     continue
                 # merged cell: one segment per page over the spanned rows' pieces
                 spanned = [f for fr in frags[r : r + cell.rowspan] for f in fr]
@@ -396,7 +397,7 @@ class Layout:
                         ms = wrap([cell.marker_text], x1 - x0 - 2 * sec.pad_x, size, self.measure)
                         self._cell_text(sec, cell, ms, x0, x1, y0, y1, size, line_h, "middle", label=cell.marker_label)
                     if sec.ruled:
-                        self._box(x0, y0, x1, y1)
+                        self._box(x0, y0, x1, y1, sec.rule_width)
         if sec.outer_only:
             for r in range(sec.header_rows):
                 for f in frags[r]:

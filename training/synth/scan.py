@@ -27,6 +27,7 @@ class ScanPage:
     skew: float
     stamp: bool = False
     strokes: bool = False
+    bitonal: bool = False
 
     def image(self) -> np.ndarray:
         import cv2
@@ -98,8 +99,9 @@ def _strokes(img: np.ndarray, rng: np.random.Generator, scale: float, boxes: lis
 
 
 def scan_document(pdf: bytes, rng: random.Random, glyph_boxes: list[list[tuple[float, float, float, float]]] | None = None,
-                  dpi: int | None = None, rotate_rate: float = 0.05) -> list[ScanPage]:
-    """Scan every page of a PDF. ``glyph_boxes`` (points, per page) place pen marks over text."""
+                  dpi: int | None = None, rotate_rate: float = 0.05, extras: random.Random | None = None) -> list[ScanPage]:
+    """Scan every page of a PDF. ``glyph_boxes`` (points, per page) place pen marks over text;
+    ``extras`` (a separate stream) switches on rarer scanner habits such as bitonal output."""
     import cv2
     import pypdfium2 as pdfium
 
@@ -107,6 +109,8 @@ def scan_document(pdf: bytes, rng: random.Random, glyph_boxes: list[list[tuple[f
     colour_doc = rng.random() < 0.35
     quality = rng.randint(30, 85)
     np_rng = np.random.default_rng(rng.getrandbits(32))
+    bitonal = extras is not None and extras.random() < 0.12  # fax-like black/white scans
+    bitonal_bias = extras.uniform(-12, 12) if extras is not None else 0.0
     out: list[ScanPage] = []
     doc = pdfium.PdfDocument(pdf)
     try:
@@ -148,6 +152,10 @@ def scan_document(pdf: bytes, rng: random.Random, glyph_boxes: list[list[tuple[f
             specks = np_rng.random((h, w)) < rng.uniform(0, 0.0004)
             f[specks] = ink
             img = np.clip(f, 0, 255).astype(np.uint8)
+            if bitonal:
+                gray = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+                level, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+                img = np.where(gray > level + bitonal_bias, 255, 0).astype(np.uint8)
             matrix = _compose(skew, np.array([[scale, 0, 0], [0, scale, 0]], float))
             rotation = 0
             if rng.random() < rotate_rate:
@@ -166,7 +174,7 @@ def scan_document(pdf: bytes, rng: random.Random, glyph_boxes: list[list[tuple[f
             assert ok
             out.append(ScanPage(jpeg=enc.tobytes(), width=img.shape[1], height=img.shape[0], dpi=dpi,
                                 matrix=[[round(v, 6) for v in row] for row in matrix.tolist()], rotation=rotation, skew=round(angle, 4),
-                                stamp=has_stamp, strokes=has_strokes))
+                                stamp=has_stamp, strokes=has_strokes, bitonal=bitonal))
     finally:
         doc.close()
     return out

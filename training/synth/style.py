@@ -107,6 +107,13 @@ class Style(BaseModel):
     page_numbers: bool = False
     forms_on_new_page: bool = True  # else a form may start mid-page after the previous one
     name_align: str = "left"
+    # finer print habits, drawn from a separate stream (see apply_extras)
+    jitter_seed: int = 0  # 0: column widths exactly in the template proportions
+    line_gap: float = 1.3  # line height / font size
+    rule_width: float = 0.6
+    title_extra: float = 7.0  # title size over the body size
+    money_commas: bool = False  # 1,234.560000
+    rate_percent: bool = True  # 99.62% (else 99.62)
 
     def tags(self) -> dict[str, object]:
         return {
@@ -189,6 +196,17 @@ def random_style(rng: random.Random, exclude: dict[str, set[str]] | None = None,
     if style.fund_layout == "adjusted":
         style.headers["weight"] = rng.choice(["权重", style.headers["weight"]])
     return style
+
+
+def apply_extras(style: Style, rng: random.Random) -> None:
+    """Print habits that vary between systems but not what is printed: column proportions,
+    line spacing, rule weight, title size, thousands separators, % signs."""
+    style.jitter_seed = rng.randrange(1, 10**6)
+    style.line_gap = rng.choice([1.15, 1.2, 1.3, 1.3, 1.4, 1.5])
+    style.rule_width = rng.choice([0.4, 0.5, 0.6, 0.75, 1.0])
+    style.title_extra = rng.choice([4.0, 6.0, 7.0, 8.0, 9.0])
+    style.money_commas = rng.random() < 0.12
+    style.rate_percent = rng.random() < 0.9
 
 
 def _tag(value: object) -> str:
