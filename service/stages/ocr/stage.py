@@ -115,7 +115,7 @@ def read_page(
     for crop, read in zip(to_read, reads):
         if read.confidence < min_line_confidence:
             continue  # specks and ruling residue read as 一 or 丨 come back near zero
-        tokens += _char_tokens(crop, read, page.scale)
+        tokens += _char_tokens(crop, read, page.scale, line_height)
     return tokens
 
 
@@ -280,26 +280,93 @@ def _detected_crops(
     return crops
 
 
-def _char_tokens(crop: LineCrop, read: LineRead, scale: float) -> list[Token]:
-    """One token per character: the CTC x-extent, tightened to the ink it covers."""
+def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: float | None) -> list[Token]:
+    """One token per character: the CTC x-extent, snapped to the ink gaps between glyphs
+    and tightened to the ink it covers within the line's own rows (a seal or a stroke
+    crossing the line must not stretch a glyph)."""
     ink = crop.ink
     h, w = ink.shape
-    col_ink = ink.any(axis=0)
+    lh = line_height or crop.ink_height or h
+    per_row = ink.sum(axis=1)
+    if per_row.sum():
+        centre = int(np.searchsorted(np.cumsum(per_row), per_row.sum() / 2))  # the ink's median row
+        lo, hi = max(0, int(centre - 0.75 * lh)), min(h, int(np.ceil(centre + 0.75 * lh)))
+    else:
+        lo, hi = 0, h
+    band = ink[lo:hi]
+    col_ink = band.any(axis=0)
+    spans = _snap_to_gaps([(c.x0, c.x1) for c in read.chars], col_ink, lh)
     # rows_upto[:, j]: ink pixels of each row in columns < j, so a span's rows are one subtraction
-    rows_upto = np.concatenate([np.zeros((h, 1), np.int32), np.cumsum(ink, axis=1, dtype=np.int32)], axis=1)
+    rows_upto = np.concatenate([np.zeros((hi - lo, 1), np.int32), np.cumsum(band, axis=1, dtype=np.int32)], axis=1)
     tokens: list[Token] = []
-    for ch in read.chars:
-        a = max(0, min(int(np.floor(ch.x0)), w - 1))
-        b = max(a + 1, min(int(np.ceil(ch.x1)), w))
+    for ch, (a, b) in zip(read.chars, spans):
         cols = np.flatnonzero(col_ink[a:b])
         rows = np.flatnonzero(rows_upto[:, b] - rows_upto[:, a])
         if len(cols) and len(rows):
-            x0, x1, y0, y1 = a + int(cols[0]), a + int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
+            x0, x1, y0, y1 = a + int(cols[0]), a + int(cols[-1]) + 1, lo + int(rows[0]), lo + int(rows[-1]) + 1
         else:
-            x0, x1, y0, y1 = a, b, 0, h
+            x0, x1, y0, y1 = a, b, lo, hi
         box = ((crop.x + x0) / scale, (crop.y + y0) / scale, (crop.x + x1) / scale, (crop.y + y1) / scale)
         tokens.append(Token(text=ch.text, box=box, confidence=round(ch.confidence, 4)))
     return tokens
+
+
+def _snap_to_gaps(spans: list[tuple[float, float]], col_ink: np.ndarray, line_height: float) -> list[tuple[int, int]]:
+    """Character column spans [a, b) moved onto the ink.
+
+    CTC positions are coarse (a frame is 8 input pixels, about one digit) and drift
+    towards the end of a line, so where they overshoot the text's ink extent (the ink
+    clusters, blank gaps under a third of a line height inside, that the spans overlap;
+    a seal or a mark beyond a wide gap is left out) they are squeezed onto it. Each
+    boundary between two characters then moves to the blank column nearest it, within a
+    sixth of their spacing.
+    """
+    w = len(col_ink)
+    if not spans:
+        return []
+    cuts = [float(spans[0][0])] + [(spans[k][1] + spans[k + 1][0]) / 2 for k in range(len(spans) - 1)]
+    cuts.append(float(spans[-1][1]))
+    extent = _text_extent(col_ink, cuts[0], cuts[-1], max(2, int(line_height / 3)))
+    if extent is not None and cuts[-1] > cuts[0]:
+        # only ever squeeze: ink reaching further may be a seal touching the text
+        t0, t1 = max(extent[0], cuts[0]), min(extent[1], cuts[-1])
+        if t1 > t0:
+            stretch = (t1 - t0) / (cuts[-1] - cuts[0])
+            cuts = [t0 + (c - cuts[0]) * stretch for c in cuts]
+    blank = np.flatnonzero(~col_ink)
+    for k in range(1, len(cuts) - 1):
+        reach = (cuts[k + 1] - cuts[k - 1]) / 6
+        near = blank[np.abs(blank - cuts[k]) <= reach] if len(blank) else blank
+        if len(near):
+            cuts[k] = float(near[np.argmin(np.abs(near - cuts[k]))])
+    out = []
+    for k in range(len(spans)):
+        a = max(0, min(int(np.floor(cuts[k])), w - 1))
+        b = max(a + 1, min(int(np.ceil(cuts[k + 1])), w))
+        out.append((a, b))
+    return out
+
+
+def _text_extent(col_ink: np.ndarray, lo: float, hi: float, gap: int) -> tuple[int, int] | None:
+    """[start, end) of the ink clusters (inner blank gaps under ``gap``) overlapping [lo, hi)."""
+    runs = _blank_runs(~col_ink, 1)  # ink runs: blank runs of the inverted profile
+    clusters: list[list[int]] = []
+    for a, b in runs:
+        if clusters and a - clusters[-1][1] < gap:
+            clusters[-1][1] = b
+        else:
+            clusters.append([a, b])
+    hit = [c for c in clusters if c[1] > lo and c[0] < hi]
+    if not hit:
+        return None
+    return hit[0][0], hit[-1][1]
+
+
+def _blank_runs(col_ink: np.ndarray, min_width: int) -> list[tuple[int, int]]:
+    """Runs [g0, g1) of at least ``min_width`` blank columns, left to right."""
+    padded = np.concatenate([[True], col_ink, [True]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_width]
 
 
 def _bar_tokens(crop: LineCrop, scale: float) -> list[Token]:
