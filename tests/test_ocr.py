@@ -213,6 +213,18 @@ def test_placeholder_bars_are_read_from_their_shape():
     assert cell_texts(page)[(0, 2)] == "-"
 
 
+def test_vertical_stack_is_read_as_one_line_and_mapped_back_to_its_glyphs():
+    page = draw_table([["续\n上\n页", "项目"]], widths=[24, 100], height=60)
+    backend = EvenSpacing(["续上页", "项目"])
+    OcrStage(backend)(Document(source="t", pages=[page]))
+    assert len(backend.crops) == 2  # the stack went to the recogniser as one crop
+    assert backend.crops[0].shape[1] > 2 * backend.crops[0].shape[0]  # glyphs side by side
+    stack = sorted((t for t in page.tokens if t.box[0] < 64), key=lambda t: t.box[1])
+    assert [t.text for t in stack] == ["续", "上", "页"]
+    assert stack[0].box[3] <= stack[1].box[1] and stack[1].box[3] <= stack[2].box[1]  # one above the other
+    assert all(40 < t.box[0] < t.box[2] < 64 for t in stack)
+
+
 def test_text_layer_pages_are_left_alone():
     page = draw_table([["甲"]], widths=[100])
     page.text_source = "text_layer"

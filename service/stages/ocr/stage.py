@@ -62,6 +62,17 @@ class LineCrop:
     ink_height: int
     ink_width: int
     bar: str | None = None  # a placeholder bar's text ("——" or "-"), emitted without recognition
+    glyphs: list[StackedGlyph] | None = None  # set when the crop is a vertical stack laid side by side
+
+
+@dataclass
+class StackedGlyph:
+    """One glyph of a vertical stack: its ink box on the page (pixels) and the columns
+    [left, right) it occupies in the side-by-side crop."""
+
+    box: tuple[int, int, int, int]
+    left: int
+    right: int
 
 
 class OcrStage:
@@ -115,7 +126,10 @@ def read_page(
     for crop, read in zip(to_read, reads):
         if read.confidence < min_line_confidence:
             continue  # specks and ruling residue read as 一 or 丨 come back near zero
-        tokens += _char_tokens(crop, read, page.scale, line_height)
+        if crop.glyphs:
+            tokens += _stack_tokens(crop.glyphs, read, page.scale)
+        else:
+            tokens += _char_tokens(crop, read, page.scale, line_height)
     return tokens
 
 
@@ -138,11 +152,58 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
     line_height = typical_line_height([ink for _, _, ink in inners])
     crops: list[LineCrop] = []
     for x, y, inner in inners:
-        for band in split_lines(inner, line_height):
+        bands = split_lines(inner, line_height)
+        if line_height and _is_vertical_stack(bands, line_height):
+            crops.append(_stack_crop(gray, inner, x, y, bands, line_height, paper))
+            continue
+        for band in bands:
             crop = _crop(gray, inner, x, y, band, line_height, paper)
             crop.bar = _bar_text(band, inner.shape, line_height) if line_height else None
             crops.append(crop)
     return crops, line_height
+
+
+def _is_vertical_stack(bands: list[LineBand], line_height: float) -> bool:
+    """Several bands of one glyph each, one above the other (续上页 written down a narrow
+    cell): read side by side, so the recogniser sees the word and not lone characters."""
+    if len(bands) < 2:
+        return False
+    return all(
+        0.5 * line_height <= b.y1 - b.y0 <= 1.3 * line_height and b.x1 - b.x0 <= 1.3 * line_height for b in bands
+    )
+
+
+def _stack_crop(
+    gray: np.ndarray, ink: np.ndarray, x: int, y: int, bands: list[LineBand], line_height: float, paper: int
+) -> LineCrop:
+    """One crop holding a vertical stack's glyphs left to right; ``ink`` is the mask of the
+    region whose top-left pixel is page pixel (x, y)."""
+    height = max(b.y1 - b.y0 for b in bands)
+    gap = max(2, int(round(0.2 * line_height)))
+    py, px = max(2, int(round(CROP_PAD_Y * line_height))), max(2, int(round(CROP_PAD_X * line_height)))
+    pieces, masks, glyphs = [], [], []
+    left = px
+    for b in bands:
+        top = (height - (b.y1 - b.y0)) // 2
+        piece = np.full((height, b.x1 - b.x0), paper, np.uint8)
+        piece[top : top + b.y1 - b.y0] = gray[y + b.y0 : y + b.y1, x + b.x0 : x + b.x1]
+        mask = np.zeros((height, b.x1 - b.x0), bool)
+        mask[top : top + b.y1 - b.y0] = ink[b.y0 : b.y1, b.x0 : b.x1]
+        pieces += [piece, np.full((height, gap), paper, np.uint8)]
+        masks += [mask, np.zeros((height, gap), bool)]
+        glyphs.append(StackedGlyph(box=(x + b.x0, y + b.y0, x + b.x1, y + b.y1), left=left, right=left + b.x1 - b.x0))
+        left += b.x1 - b.x0 + gap
+    image = np.pad(np.hstack(pieces[:-1]), ((py, py), (px, px)), constant_values=paper)
+    stack_ink = np.pad(np.hstack(masks[:-1]), ((py, py), (px, px)))
+    return LineCrop(
+        image=image,
+        ink=stack_ink,
+        x=glyphs[0].box[0],
+        y=glyphs[0].box[1],
+        ink_height=height,
+        ink_width=image.shape[1] - 2 * px,
+        glyphs=glyphs,
+    )
 
 
 def _bar_text(band: LineBand, inner_shape: tuple[int, int], line_height: float) -> str | None:
@@ -261,7 +322,10 @@ def _detected_crops(
     box_ink = region_ink[y0:y1, x0:x1]
     box_h, box_w = y1 - y0, x1 - x0
     if box_h > VERTICAL_RATIO * box_w and (line_height is None or box_h > MERGE_LINES * line_height):
-        for band in split_lines(box_ink, line_height):
+        bands = split_lines(box_ink, line_height)
+        if line_height and _is_vertical_stack(bands, line_height):
+            return [_stack_crop(masked, box_ink, ox + x0, oy + y0, bands, line_height, paper)]
+        for band in bands:
             crops.append(_crop(masked, box_ink, ox + x0, oy + y0, band, line_height, paper))
         return crops
     ink_rows = np.flatnonzero(box_ink.any(axis=1))
@@ -367,6 +431,27 @@ def _blank_runs(col_ink: np.ndarray, min_width: int) -> list[tuple[int, int]]:
     padded = np.concatenate([[True], col_ink, [True]])
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_width]
+
+
+def _stack_tokens(glyphs: list[StackedGlyph], read: LineRead, scale: float) -> list[Token]:
+    """Characters read from a side-by-side stack, put back on their glyphs' page boxes
+    (a glyph read as k characters is split into k equal parts)."""
+    def distance(glyph: StackedGlyph, x: float) -> float:
+        return 0.0 if glyph.left <= x < glyph.right else min(abs(x - glyph.left), abs(x - glyph.right))
+
+    owner: list[list[int]] = [[] for _ in glyphs]
+    for i, ch in enumerate(read.chars):
+        centre = (ch.x0 + ch.x1) / 2
+        owner[min(range(len(glyphs)), key=lambda g: distance(glyphs[g], centre))].append(i)
+    tokens: list[Token] = []
+    for glyph, ids in zip(glyphs, owner):
+        x0, y0, x1, y1 = glyph.box
+        step = (x1 - x0) / max(1, len(ids))
+        for n, i in enumerate(ids):
+            ch = read.chars[i]
+            box = ((x0 + n * step) / scale, y0 / scale, (x0 + (n + 1) * step) / scale, y1 / scale)
+            tokens.append(Token(text=ch.text, box=box, confidence=round(ch.confidence, 4)))
+    return tokens
 
 
 def _bar_tokens(crop: LineCrop, scale: float) -> list[Token]:
