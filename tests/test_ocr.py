@@ -202,15 +202,17 @@ def test_char_boxes_are_in_points_inside_their_cells():
 
 
 def test_placeholder_bars_are_read_from_their_shape():
-    page = draw_table([["项目", "——", "-"]], widths=[100, 100, 60])
-    backend = EvenSpacing(["项目"])
+    page = draw_table([["项目", "——", "-", "/", "1"]], widths=[100, 100, 60, 60, 60])
+    backend = EvenSpacing(["项目", "1"])
     OcrStage(backend)(Document(source="t", pages=[page]))
-    assert len(backend.crops) == 1  # only 项目 went to the recogniser
+    assert len(backend.crops) == 2  # only 项目 and 1 went to the recogniser
     dashes = [t for t in page.tokens if t.text == "\u2014"]
     assert len(dashes) == 2
     assert all(t.confidence == 0.9 for t in dashes)
     assert 140 < dashes[0].box[0] < dashes[1].box[0] < 240
     assert cell_texts(page)[(0, 2)] == "-"
+    assert cell_texts(page)[(0, 3)] == "/"
+    assert cell_texts(page)[(0, 4)] == "1"
 
 
 def test_vertical_stack_is_read_as_one_line_and_mapped_back_to_its_glyphs():

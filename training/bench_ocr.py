@@ -298,15 +298,17 @@ def _upright_page(doc_id: str, record: dict, image_path: Path) -> BenchPage:
 
 def true_lines(chars: list[Token]) -> list[TruthLine]:
     """True characters (in printing order) grouped into lines: a character continues the
-    line when it overlaps the previous one vertically and follows it by less than 1.5 em."""
+    line when most of the shorter one's height is shared with the previous character (a
+    decimal point sits low but inside its digits' band; the first line of a neighbouring
+    cell usually sits higher or lower) and it follows by less than one em."""
     lines: list[list[Token]] = []
     for ch in chars:
         if lines:
             last = lines[-1][-1]
             em = max(last.box[3] - last.box[1], ch.box[3] - ch.box[1], 1.0)
-            # overlapping vertical extents: a decimal point sits low but inside its digits' band
-            same_row = ch.box[1] < last.box[3] and ch.box[3] > last.box[1]
-            if same_row and -0.3 * em <= ch.box[0] - last.box[2] <= 1.5 * em:
+            shared = min(ch.box[3], last.box[3]) - max(ch.box[1], last.box[1])
+            shorter = max(min(ch.box[3] - ch.box[1], last.box[3] - last.box[1]), 0.1)
+            if shared >= 0.6 * shorter and -0.3 * em <= ch.box[0] - last.box[2] <= 1.0 * em:
                 lines[-1].append(ch)
                 continue
         lines.append([ch])

@@ -42,7 +42,7 @@ CJK_HEIGHT = 0.85
 # A lone thin bar in a cell is a placeholder, which PP-OCR reads as 一 or 。 or drops;
 # it is read from its shape instead: "——" (em dashes, one per line height) when at least
 # DASH_MIN_WIDTH line heights wide, "-" when at most HYPHEN_MAX_WIDTH; between the two
-# it may be 一 and goes to the recogniser.
+# it may be 一 and goes to the recogniser. A slash alone in a cell ("/") likewise.
 DASH_MIN_WIDTH = 1.4
 HYPHEN_MAX_WIDTH = 0.6
 BAR_MAX_HEIGHT = 0.4
@@ -61,7 +61,7 @@ class LineCrop:
     y: int
     ink_height: int
     ink_width: int
-    bar: str | None = None  # a placeholder bar's text ("——" or "-"), emitted without recognition
+    bar: str | None = None  # a placeholder's text ("——", "-" or "/"), emitted without recognition
     glyphs: list[StackedGlyph] | None = None  # set when the crop is a vertical stack laid side by side
 
 
@@ -158,7 +158,7 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
             continue
         for band in bands:
             crop = _crop(gray, inner, x, y, band, line_height, paper)
-            crop.bar = _bar_text(band, inner.shape, line_height) if line_height else None
+            crop.bar = _bar_text(band, inner, line_height, alone=len(bands) == 1) if line_height else None
             crops.append(crop)
     return crops, line_height
 
@@ -206,13 +206,15 @@ def _stack_crop(
     )
 
 
-def _bar_text(band: LineBand, inner_shape: tuple[int, int], line_height: float) -> str | None:
-    """The placeholder a lone thin bar stands for, if the band is one: clear of the cell's
-    edges and narrower than the cell (a leftover piece of ruling line touches an edge or
-    spans the cell)."""
-    inner_h, inner_w = inner_shape
+def _bar_text(band: LineBand, inner: np.ndarray, line_height: float, alone: bool) -> str | None:
+    """The placeholder a lone stroke in a cell stands for, if the band is one: a flat bar
+    ("——" or "-") clear of the cell's edges and narrower than the cell (a leftover piece
+    of ruling line touches an edge or spans the cell), or a slash alone in its cell."""
+    inner_h, inner_w = inner.shape
     margin = 0.15 * line_height
     width, height = band.x1 - band.x0, band.y1 - band.y0
+    if alone and _is_slash(inner[band.y0 : band.y1, band.x0 : band.x1], line_height):
+        return "/"
     if not (
         height <= BAR_MAX_HEIGHT * line_height
         and width <= 0.8 * inner_w
@@ -227,6 +229,22 @@ def _bar_text(band: LineBand, inner_shape: tuple[int, int], line_height: float) 
     if width <= HYPHEN_MAX_WIDTH * line_height and height <= min(0.25 * line_height, 0.7 * width):
         return "-"
     return None
+
+
+def _is_slash(ink: np.ndarray, line_height: float) -> bool:
+    """One thin stroke leaning right as it rises: the "/" placeholder, which PP-OCR reads
+    as 1 when it stands alone. A 1 or 丨 is upright; 了 or / inside text is never alone."""
+    height, width = ink.shape
+    if not (0.5 * line_height <= height <= 1.3 * line_height and 0.15 * height <= width <= 0.7 * height):
+        return False
+    if ink.mean() > 0.5:
+        return False
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) < 0.8 * height:
+        return False  # broken into pieces: not one stroke
+    xs = np.array([np.flatnonzero(ink[r]).mean() for r in rows])
+    slope = np.polyfit(rows, xs, 1)[0]  # columns per row; "/" moves left going down
+    return bool(slope < -0.2)
 
 
 def _crop(
