@@ -1,6 +1,6 @@
 """Ingest and ruling measured on generated documents: cells, page turns, skew and time per page.
 
-    python -m training.eval_ruling DIR [--docs N] [--kinds digital scan]
+    python -m training.eval_ruling DIR [--docs N] [--kinds digital scan] [--tol PT] [--turns]
 
 DIR holds generated documents (DIR/<doc>/digital.pdf, scan.pdf, tokens.jsonl). The true
 cells of a page are the cells its digital PDF draws (see true_cells); a found cell counts
@@ -120,6 +120,39 @@ def evaluate(root: Path, docs: int, kinds: list[str], tol: float) -> dict:
     return out
 
 
+def turn_check(root: Path, docs: int) -> tuple[int, int, list[str]]:
+    """Every scan page turned again by 90°, 180° and 270° (counter-clockwise): is it turned back?"""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from service.stages.ingest import IngestOptions, open_document
+
+    dirs = sorted(d for d in root.iterdir() if (d / "scan.pdf").exists())[:docs]
+    right = total = 0
+    wrong: list[str] = []
+    for d in dirs:
+        records = [json.loads(line) for line in (d / "tokens.jsonl").read_text(encoding="utf-8").splitlines()]
+        raw = open_document(d / "scan.pdf", "scan.pdf", IngestOptions(fix_orientation=False))
+        for page in raw.pages:
+            if "blank: the page has no content" in page.warnings:
+                continue
+            scan = records[page.number - 1].get("scan", {})
+            already = int(scan.get("turned", scan.get("rotation", 0)) or 0)
+            for extra in (90, 180, 270):
+                buf = io.BytesIO()
+                dpi = round(page.scale * 72)
+                Image.fromarray(np.rot90(page.image, k=extra // 90)).save(buf, format="PNG", dpi=(dpi, dpi))
+                got = open_document(buf.getvalue(), "turned.png").pages[0].rotation
+                total += 1
+                if got % 360 == (already + extra) % 360:
+                    right += 1
+                else:
+                    wrong.append(f"{d.name} p{page.number} turned {extra}: got {got}")
+    return right, total, wrong
+
+
 def report(results: dict) -> str:
     lines = []
     for kind, a in results.items():
@@ -152,8 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=20)
     ap.add_argument("--kinds", nargs="+", default=["digital", "scan"], choices=["digital", "scan"])
     ap.add_argument("--tol", type=float, default=3.0, help="points each side of a cell may be off")
+    ap.add_argument("--turns", action="store_true", help="also turn every scan page by 90/180/270° and check it comes back")
     args = ap.parse_args(argv)
     print(report(evaluate(args.root, args.docs, args.kinds, args.tol)))
+    if args.turns:
+        right, total, wrong = turn_check(args.root, args.docs)
+        print(f"extra turns: {right}/{total} pages turned back right")
+        print("\n".join(f"  wrong: {w}" for w in wrong[:12]))
     return 0
 
 
