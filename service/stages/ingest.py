@@ -457,8 +457,20 @@ def is_blank(page: Page, ink: np.ndarray | None = None, min_ink: float = 0.0005)
     return float(np.count_nonzero(ink)) / ink.size < min_ink
 
 
-def estimate_skew(ink: np.ndarray, max_angle: float = 5.0, strips: int = 40) -> float:
-    """Skew in degrees (counter-clockwise positive, cv2's sense) that makes text rows level.
+def estimate_skew(ink: np.ndarray, max_angle: float = 5.0) -> float:
+    """Skew in degrees (counter-clockwise positive, cv2's sense) that makes the page level.
+
+    Measured with the page as it lies and turned by 90°, and taken where the lines are
+    crisper: on a page fed in sideways its text lines are the columns. A rotation keeps
+    angles, so either measurement is the skew of the page as it lies.
+    """
+    across, crisp = _skew_and_crispness(ink, max_angle)
+    along, crisp_turned = _skew_and_crispness(np.ascontiguousarray(np.rot90(ink)), max_angle)
+    return across if crisp >= crisp_turned else along
+
+
+def _skew_and_crispness(ink: np.ndarray, max_angle: float, strips: int = 40) -> tuple[float, float]:
+    """The skew that makes rows of ink level, and how sharp the row profile is then.
 
     The page is cut into vertical strips; for a trial slope each strip's row profile is
     shifted by slope × its x and the profiles summed. Level text lines then stack into
@@ -483,7 +495,7 @@ def estimate_skew(ink: np.ndarray, max_angle: float = 5.0, strips: int = 40) -> 
     coarse = max(np.arange(-max_angle, max_angle + 1e-6, 0.5), key=sharpness)
     fine = max(np.arange(coarse - 0.3, coarse + 0.3 + 1e-6, 0.05), key=sharpness)
     # A line y = y0 + m·x is levelled by turning the page by atan(m) counter-clockwise.
-    return round(float(fine), 2)
+    return round(float(fine), 2), sharpness(fine) / (w * w)  # rows w long: scale-free across the two frames
 
 
 def _text_ink(ink: np.ndarray) -> np.ndarray:
