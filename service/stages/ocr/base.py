@@ -8,6 +8,7 @@ onto the crop's width, so each character gets an x-extent within its crop.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -44,8 +45,8 @@ class OcrBackend(Protocol):
     def read_lines(self, crops: list[np.ndarray], width_scales: list[float] | None = None) -> list[LineRead]:
         """Read each crop (grey or RGB uint8, one text line) into one LineRead, same order.
 
-        ``width_scales`` (one per crop, default 1.0) allows reading a crop squeezed
-        horizontally to save time; see ``recognise``.
+        ``width_scales`` (one per crop, default 1.0) reads a crop squeezed (or stretched)
+        horizontally; see ``recognise``.
         """
         ...
 
@@ -123,6 +124,9 @@ def ctc_decode(
 
 
 REC_HEIGHT = 48  # PP-OCR recognisers' fixed input height
+# Lines of digits and Latin letters are read a little wider than they are: at 1.0 a run
+# of repeats ("100.00" -> "100.0") sometimes merges where the text is small in its crop.
+NARROW_GLYPH_SCALE = 1.15
 MIN_REC_WIDTH = 32  # narrower inputs leave the CTC head too few frames for one glyph
 
 
@@ -137,15 +141,16 @@ def recognise(
     [B,T,C] frame probabilities out), in batches of similar input width.
 
     Recognition time grows with the input width, so a crop may be read squeezed to
-    ``width_scales[i]`` of its width. CJK glyphs survive that; digits, Latin letters and
-    punctuation are narrow, and a squeezed run of repeats ("100.00") collapses in the CTC
-    decode. So a squeezed line that reads as anything but confident CJK is read again
-    at full width.
+    ``width_scales[i]`` of its width. CJK glyphs and full-width punctuation survive that;
+    digits and Latin letters are narrow, and a squeezed run of repeats ("100.00")
+    collapses in the CTC decode. So a squeezed line that reads any digit or letter, or anything doubtful,
+    is read again at full width.
     """
     reads = _recognise_pass(crops, run, charset, batch_size, width_scales)
-    again = [i for i, r in enumerate(reads) if width_scales[i] < 1.0 and not _confident_cjk(r)]
+    again = [i for i, r in enumerate(reads) if width_scales[i] < 1.0 and not _survives_squeezing(r)]
     if again:
-        redo = _recognise_pass([crops[i] for i in again], run, charset, batch_size, [1.0] * len(again))
+        scales = [NARROW_GLYPH_SCALE] * len(again)
+        redo = _recognise_pass([crops[i] for i in again], run, charset, batch_size, scales)
         for i, read in zip(again, redo):
             reads[i] = read
     return reads
@@ -155,10 +160,14 @@ def recognise(
 SQUEEZED_MIN_CONFIDENCE = 0.9
 
 
-def _confident_cjk(read: LineRead) -> bool:
-    return bool(read.chars) and all(
-        "\u4e00" <= c.text <= "\u9fff" and c.confidence >= SQUEEZED_MIN_CONFIDENCE for c in read.chars
-    )
+def _survives_squeezing(read: LineRead) -> bool:
+    """A squeezed read to keep: confident, and no digits or Latin letters (narrow glyphs
+    whose repeats, 100 or 11, merge when squeezed; CJK and punctuation keep their width)."""
+    def keeps(text: str) -> bool:
+        # str.isalnum() holds for CJK ideographs too, hence the explicit range
+        return "\u4e00" <= text <= "\u9fff" or not unicodedata.normalize("NFKC", text).isalnum()
+
+    return bool(read.chars) and all(c.confidence >= SQUEEZED_MIN_CONFIDENCE and keeps(c.text) for c in read.chars)
 
 
 def _recognise_pass(

@@ -19,7 +19,7 @@ import numpy as np
 
 from ...document import Document, Page, Token
 from ...registry import create, register
-from .base import LineRead, OcrBackend
+from .base import NARROW_GLYPH_SCALE, LineRead, OcrBackend
 from .fixture import FixtureOcr
 from .lines import LineBand, ink_mask, row_runs, split_lines, trim_borders, typical_line_height
 
@@ -120,7 +120,8 @@ def read_page(
     if not to_read:
         return tokens
     scales = [
-        rec_width_scale if line_height and c.ink_height >= CJK_HEIGHT * line_height else 1.0 for c in to_read
+        rec_width_scale if line_height and c.ink_height >= CJK_HEIGHT * line_height else NARROW_GLYPH_SCALE
+        for c in to_read
     ]
     reads = backend.read_lines([c.image for c in to_read], scales)
     for crop, read in zip(to_read, reads):
