@@ -3,7 +3,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-APT_PKGS := fonts-noto-cjk fonts-arphic-uming fonts-wqy-zenhei fonts-wqy-microhei tesseract-ocr tesseract-ocr-chi-sim
+APT_PKGS := fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei fonts-wqy-microhei tesseract-ocr tesseract-ocr-chi-sim
 DEMO    ?= samples/s01/scan.pdf
 EVALSET := data/evalset
 SEED    := 20261123
@@ -40,7 +40,7 @@ bench: install
 
 # The evaluation set: never used for tuning or training.
 evalset: install
-	$(BIN)/python -m training.minisynth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png
+	$(BIN)/python -m training.synth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png --workers 2
 
 model: install
 	$(BIN)/python -m training.train --out models

@@ -264,7 +264,7 @@ def bench_tesseract(pages: list[BenchPage], psm: int = 6) -> Score:
 def load_generated(dataset: Path, max_pages: int = 6) -> list[BenchPage]:
     """Scanned pages of the form generator's documents with their true lines.
 
-    Each DATASET/<doc_id>/ has pages/NNN.png and tokens.jsonl (training/minisynth): per
+    Each DATASET/<doc_id>/ has pages/NNN.png and tokens.jsonl (training.synth, PNG pages): per
     page its size in points, every true character with its box in points, and the 2x3
     matrix from points to scan pixels. The scan is warped upright through that matrix (so
     the benchmark measures reading, not the ingest stage's deskew) and the characters are

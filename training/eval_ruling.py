@@ -24,7 +24,7 @@ Box = tuple[float, float, float, float]
 def true_cells(pdf_path: Path) -> list[list[Box]]:
     """Per page, the cells the digital PDF draws (top-left points).
 
-    A cell is drawn either as one rectangle (training.minisynth) or as four consecutive
+    A cell is drawn either as one rectangle (the older generator) or as four consecutive
     lines, top, bottom, left, right (training.synth); lone rules (borderless tables) are
     no cells.
     """
