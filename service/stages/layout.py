@@ -3,12 +3,13 @@
 Ruled tables come from the ruling stage; here each token goes to the smallest cell
 containing its centre. Tokens in no cell are grouped into text lines; runs of lines
 that split into aligned segments become a borderless table (ruled=False) whose cells
-are the segments, one grid row per text line, columns from the vertical gutters of
-the whole run. Rows of a borderless table are merged later, in reconstruction, where
-token labels say which line starts a new indicator.
+are the segments stacked into cells, columns from the vertical gutters of the whole
+run, rows from vertical spacing (see _borderless_rows).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,10 +68,18 @@ def assign_tokens_to_cells(page: Page) -> list[int]:
     return outside
 
 
+# Full-width punctuation is drawn small inside a full-width advance: its box leaves a gap.
+OPENING_PUNCT = set("（《「『【〔“‘")
+CLOSING_PUNCT = set("，。、；：！？）》」』】〕”’")
+
+
 def _segments(page: Page, line: list[int], gap: float) -> list[list[int]]:
     segs: list[list[int]] = [[line[0]]]
     for prev, cur in zip(line, line[1:]):
-        if page.tokens[cur].box[0] - page.tokens[prev].box[2] > gap:
+        allowed = gap
+        if page.tokens[prev].text[-1:] in CLOSING_PUNCT or page.tokens[cur].text[:1] in OPENING_PUNCT:
+            allowed += gap * 1.2
+        if page.tokens[cur].box[0] - page.tokens[prev].box[2] > allowed:
             segs.append([cur])
         else:
             segs[-1].append(cur)
@@ -112,7 +121,7 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
             multi = [k for k in block if len(segs[k]) >= 2]
             if len(multi) < min_table_lines:
                 continue
-            block = block[block.index(multi[0]) : block.index(multi[-1]) + 1]
+            block = _with_aligned_ends(page, block, multi, segs, h)
             table = _table_from_lines(page, block, segs, h)
             if table is not None:
                 page.tables.append(table)
@@ -127,8 +136,8 @@ def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float)
     n = int((x1 - x0) / res) + 2
     covered = np.zeros(n, dtype=bool)
     for line in lines:
-        for i in line:
-            b = page.tokens[i].box
+        for seg in _segments(page, line, 0.45 * h):  # a segment covers its whole width, punctuation gaps too
+            b = union([page.tokens[i].box for i in seg])
             covered[max(0, int((b[0] - x0) / res)) : int((b[2] - x0) / res) + 1] = True
     edges, k = [], 0
     min_gutter = max(2.0, 0.4 * h) / res
@@ -147,24 +156,58 @@ def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float)
 def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
     """Split a run of lines where the column structure changes (header block, funds, goals, indicators).
 
-    A line that would close most of the block's gutters (a paragraph, a differently
-    ruled block) starts a new block.
+    A line whose text runs across the block's gutters (a paragraph, a block with other
+    columns) starts a new block.
     """
     x0 = min(page.tokens[i].box[0] for k in run for i in page.lines[k])
     x1 = max(page.tokens[i].box[2] for k in run for i in page.lines[k])
     blocks: list[list[int]] = []
     current: list[int] = []
     for k in run:
-        if len(current) >= 2:
-            before = len(_gutters(page, [page.lines[j] for j in current], x0, x1, h))
-            after = len(_gutters(page, [page.lines[j] for j in current + [k]], x0, x1, h))
-            if before >= 2 and after < 0.5 * before:
+        columned = [j for j in current if len(segs[j]) >= 2]  # one-segment lines say nothing of columns
+        if len(columned) >= 2:
+            gutters = _gutters(page, [page.lines[j] for j in columned], x0, x1, h)
+            spans = [union([page.tokens[i].box for i in seg]) for seg in segs[k]]
+            crossed = sum(any(b[0] < g < b[2] for b in spans) for g in gutters)
+            within = sum(spans[0][0] < g < spans[-1][2] for g in gutters)
+            if crossed >= 2 and crossed >= 0.5 * within:
+                # The new block begins where the rows part: a line closer to this one than
+                # to the line above it (a wrapped header's first line) goes with it.
+                moved: list[int] = []
+                while len(current) >= 3 and _gap(page, current[-1], k) < _gap(page, current[-2], current[-1]) - 0.1 * h:
+                    moved.insert(0, current.pop())
+                    if len(moved) >= 2:
+                        break
                 blocks.append(current)
-                current = []
+                current = moved
         current.append(k)
     if current:
         blocks.append(current)
     return blocks
+
+
+def _with_aligned_ends(page: Page, block: list[int], multi: list[int], segs, h: float) -> list[int]:
+    """The block from its first to its last multi-segment line, plus one-segment lines just
+    beyond those that keep to its columns (the rest of a tall cell printed beside short ones)."""
+    a, b = block.index(multi[0]), block.index(multi[-1])
+    x0 = min(page.tokens[i].box[0] for k in multi for i in page.lines[k])
+    x1 = max(page.tokens[i].box[2] for k in multi for i in page.lines[k])
+    gutters = _gutters(page, [page.lines[k] for k in multi], x0, x1, h)
+
+    def fits(k: int, neighbour: int) -> bool:
+        box = union([page.tokens[i].box for i in page.lines[k]])
+        near = abs(_gap(page, k, neighbour) if k < neighbour else _gap(page, neighbour, k)) <= 1.0 * h
+        return near and x0 - h <= box[0] and box[2] <= x1 + h and not any(box[0] < g < box[2] for g in gutters)
+
+    while a > 0 and fits(block[a - 1], block[a]):
+        a -= 1
+    while b < len(block) - 1 and fits(block[b + 1], block[b]):
+        b += 1
+    return block[a : b + 1]
+
+
+def _gap(page: Page, upper: int, lower: int) -> float:
+    return min(page.tokens[i].box[1] for i in page.lines[lower]) - max(page.tokens[i].box[3] for i in page.lines[upper])
 
 
 def _table_from_lines(page: Page, run: list[int], segs: list[list[list[int]]], h: float) -> Table | None:
@@ -174,22 +217,173 @@ def _table_from_lines(page: Page, run: list[int], segs: list[list[list[int]]], h
     edges = [x0] + _gutters(page, [page.lines[k] for k in run], x0, x1, h) + [x1]
     if len(edges) < 3:
         return None
-    cells: list[Cell] = []
-    row_edges: list[float] = []
-    for row, k in enumerate(run):
-        row_edges.append(min(page.tokens[i].box[1] for i in page.lines[k]))
+    pieces: list[_Piece] = []
+    for k in run:
         for seg in segs[k]:
             sb = union([page.tokens[i].box for i in seg])
             cols = [c for c in range(len(edges) - 1) if sb[0] < edges[c + 1] and sb[2] > edges[c]]
-            col = cols[0] if cols else 0
-            cells.append(
-                Cell(box=sb, row=row, col=col, col_span=max(1, len(cols)), tokens=sorted(seg, key=lambda i: page.tokens[i].box[0]))
-            )
-    row_edges.append(max(page.tokens[i].box[3] for i in page.lines[run[-1]]))
-    return Table(
-        box=union([c.box for c in cells]),
-        ruled=False,
-        row_edges=row_edges,
-        col_edges=edges,
-        cells=cells,
-    )
+            pieces.append(_Piece(cols[0] if cols else 0, max(1, len(cols)), sb, list(seg)))
+    cells, row_edges = _borderless_rows(page, pieces, h)
+    return Table(box=union([c.box for c in cells]), ruled=False, row_edges=row_edges, col_edges=edges, cells=cells)
+
+
+@dataclass
+class _Piece:
+    """A text segment of one line in a borderless table, or several stacked into a cell."""
+
+    col: int
+    col_span: int
+    box: tuple[float, float, float, float]
+    tokens: list[int]
+
+    @property
+    def centre(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[Cell], list[float]]:
+    """Stack a column's lines into cells and cells into rows, from vertical spacing alone.
+
+    Lines of one cell sit one line pitch apart; rows are further apart (cell padding).
+    Rows are the runs of overlapping cells. A cell beside two stacked cells of another
+    column (or beside none, in such a column) is merged over rows (一级指标 printed once, centred beside its
+    indicators) and joins no run: its column is divided into consecutive blocks, each
+    centred on (or topped by) its text.
+    """
+    by_col: dict[int, list[_Piece]] = {}
+    for piece in sorted(pieces, key=lambda p: p.box[1]):
+        by_col.setdefault(piece.col, []).append(piece)
+    gaps = [
+        b.box[1] - a.box[3]
+        for col in by_col.values()
+        for a, b in zip(col, col[1:])
+        if min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]) > 0
+    ]
+    limit = _cell_gap(gaps, h)
+    stacked: dict[int, list[_Piece]] = {}
+    for col, column in by_col.items():
+        cells: list[_Piece] = []
+        for piece in column:
+            # the cell just above with which the line shares some width (side-by-side segments stay apart)
+            above = [
+                c for c in cells
+                if min(c.box[2], piece.box[2]) - max(c.box[0], piece.box[0]) > 0
+                and -0.5 * h < piece.box[1] - c.box[3] <= limit
+            ]
+            if above:
+                last = max(above, key=lambda c: c.box[3])
+                last.box = union([last.box, piece.box])
+                last.tokens += piece.tokens
+                last.col_span = max(last.col_span, piece.col_span)
+            else:
+                cells.append(_Piece(piece.col, piece.col_span, piece.box, list(piece.tokens)))
+        stacked[col] = sorted(cells, key=lambda c: (c.box[1], c.box[0]))
+    cells = [c for col in stacked.values() for c in col]
+    spanning = {id(c) for c in cells if _spans_rows(c, cells)}
+    merged_cols = {c.col for c in cells if id(c) in spanning}
+    # in a column merged over rows, a cell beside nothing sits centred between rows
+    spanning |= {id(c) for c in cells if c.col in merged_cols and not _beside(c, cells)}
+    bands: list[list[float]] = []
+    for c in sorted((c for c in cells if id(c) not in spanning), key=lambda c: c.box[1]):
+        if bands and c.box[1] < bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], c.box[3])
+        else:
+            bands.append([c.box[1], c.box[3]])
+    if not bands:
+        bands = [[min(c.box[1] for c in cells), max(c.box[3] for c in cells)]]
+    rows: dict[int, list[tuple[_Piece, int]]] = {}
+    for col, column in stacked.items():
+        if any(id(c) in spanning for c in column):
+            rows[col] = list(zip(column, _merged_blocks(column, bands)))
+        else:
+            rows[col] = [(c, next(k for k, (t, b) in enumerate(bands) if c.box[1] < b + 1e-6 or k == len(bands) - 1))
+                         for c in column]
+    out = [
+        Cell(
+            box=cell.box,
+            row=k,
+            col=cell.col,
+            col_span=cell.col_span,
+            tokens=sorted(cell.tokens, key=lambda i: (page.tokens[i].box[1], page.tokens[i].box[0])),
+        )
+        for placed in rows.values()
+        for cell, k in placed
+    ]
+    out.sort(key=lambda c: (c.row, c.box[0]))
+    return out, [t for t, _ in bands] + [bands[-1][1]]
+
+
+def _beside(cell: _Piece, cells: list[_Piece]) -> dict[int, list[_Piece]]:
+    """Cells of other columns that share some height with this one, by column."""
+    out: dict[int, list[_Piece]] = {}
+    for other in cells:
+        if other.col != cell.col and min(other.box[3], cell.box[3]) - max(other.box[1], cell.box[1]) > 0:
+            out.setdefault(other.col, []).append(other)
+    return out
+
+
+def _spans_rows(cell: _Piece, cells: list[_Piece]) -> bool:
+    """Printed once beside several rows: it shares height with two stacked cells of another column."""
+    for column in _beside(cell, cells).values():
+        column.sort(key=lambda c: c.box[1])
+        if any(b.box[1] >= a.box[3] for a, b in zip(column, column[1:])):
+            return True
+    return False
+
+
+def _cell_gap(gaps: list[float], h: float) -> float:
+    """The largest vertical gap between two lines of one cell.
+
+    Line gaps inside cells are all alike (one pitch); gaps between rows are larger by the
+    cell padding. The first clear jump in the sorted gaps separates the two. Without one,
+    gaps under 0.6 of a character height are line gaps.
+    """
+    ordered = sorted(g for g in gaps if g > -0.5 * h)
+    jump = max(1.5, 0.2 * h)
+    for a, b in zip(ordered, ordered[1:]):
+        if b - a >= jump:
+            return (a + b) / 2 if a <= 0.9 * h else ordered[0] - 0.01
+    # all alike: lines of paragraphs (stacked) or rows of single lines (apart)
+    return 0.6 * h
+
+
+def _merged_blocks(cells: list[_Piece], bands: list[list[float]]) -> list[int]:
+    """The first row of each cell of a column merged over rows.
+
+    The column's rows are cut into consecutive blocks, one per cell, each cell centred in
+    its block (or at its top, for top-aligned printing); rows above the first block are a
+    block continued from the previous page. Chosen by dynamic programming over block ends.
+    """
+    n, m = len(bands), len(cells)
+    if m > n:
+        return [min(range(n), key=lambda k: abs((bands[k][0] + bands[k][1]) / 2 - c.centre)) for c in cells]
+    best: list[int] | None = None
+    best_cost = float("inf")
+    for aligned in ("middle", "top"):
+        def cost(c: _Piece, s: int, e: int) -> float:
+            if aligned == "top":
+                return abs(bands[s][0] - c.box[1])
+            return abs((bands[s][0] + bands[e][1]) / 2 - c.centre)
+
+        # table[j][s]: least cost placing cells j.. with cell j's block starting at row s
+        inf = float("inf")
+        table = [[inf] * (n + 1) for _ in range(m + 1)]
+        choice = [[0] * (n + 1) for _ in range(m + 1)]
+        table[m][n] = 0.0
+        for j in range(m - 1, -1, -1):
+            for s in range(n - 1, -1, -1):
+                for nxt in range(s + 1, n + 1):
+                    rest = table[j + 1][nxt] if j + 1 < m else (0.0 if nxt == n else inf)
+                    if rest == inf:
+                        continue
+                    total = cost(cells[j], s, nxt - 1) + rest
+                    if total < table[j][s]:
+                        table[j][s], choice[j][s] = total, nxt
+        start = min(range(n), key=lambda s: table[0][s])
+        if table[0][start] < best_cost:
+            best_cost, starts, s = table[0][start], [], start
+            for j in range(m):
+                starts.append(s)
+                s = choice[j][s]
+            best = starts
+    return best or [0] * m

@@ -189,7 +189,6 @@ class _FormBuilder:
         self.rows: list[_Row] = []
         self.level: dict[str, tuple[str | None, FieldSource | None]] = {}
         self.page_started = False  # no indicator row seen yet on this page
-        self.line_height = 10.0
 
     # -- form boundaries
     def _start(self, page: Page) -> Form:
@@ -222,7 +221,6 @@ class _FormBuilder:
 
     def new_page(self, page: Page) -> None:
         self.page_started = True
-        self.line_height = char_height(page.tokens) * 1.2 if page.tokens else 10.0
 
     # -- units
     def feed(self, unit: Unit) -> None:
@@ -321,9 +319,6 @@ class _FormBuilder:
         if prev is not None and new_page and self._continues(prev, has, form_has_weights):
             self._append(prev, parts, unit, continuation=True)
             return
-        if prev is not None and not unit.ruled and not new_page and self._same_borderless_row(prev, has, unit, form_has_weights):
-            self._append(prev, parts, unit, continuation=False)
-            return
         row = _Row(page=unit.page.number, level_only=not (has - {"level1", "level2"}))
         self._append(row, parts, unit, continuation=False)
         self.rows.append(row)
@@ -333,13 +328,6 @@ class _FormBuilder:
         fresh = "name" in has and (not form_has_weights or bool(has & {"weight", "score"}))
         prev_complete = prev.has("name") and (not form_has_weights or prev.has("weight") or prev.has("score"))
         return not fresh or not prev_complete
-
-    def _same_borderless_row(self, prev: _Row, has: set[str], unit: Unit, form_has_weights: bool) -> bool:
-        """Borderless rows span several text lines; a new row brings its own weight/score or name."""
-        if form_has_weights:
-            return not (has & {"weight", "score"})
-        gap = unit.top - prev.last_bottom
-        return "name" not in has or gap < 0.5 * self.line_height
 
     def _append(self, row: _Row, parts: dict[str, list[Part]], unit: Unit, continuation: bool) -> None:
         for name, ps in parts.items():
