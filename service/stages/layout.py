@@ -71,19 +71,32 @@ def assign_tokens_to_cells(page: Page) -> list[int]:
 # Full-width punctuation is drawn small inside a full-width advance: its box leaves a gap.
 OPENING_PUNCT = set("（《「『【〔“‘")
 CLOSING_PUNCT = set("，。、；：！？）》」』】〕”’")
+CENTRED_PUNCT = set("：；·")
 
 
 def _segments(page: Page, line: list[int], gap: float) -> list[list[int]]:
     segs: list[list[int]] = [[line[0]]]
     for prev, cur in zip(line, line[1:]):
         allowed = gap
-        if page.tokens[prev].text[-1:] in CLOSING_PUNCT or page.tokens[cur].text[:1] in OPENING_PUNCT:
+        if page.tokens[prev].text[-1:] in CLOSING_PUNCT or page.tokens[cur].text[:1] in OPENING_PUNCT | CENTRED_PUNCT:
             allowed += gap * 1.2
         if page.tokens[cur].box[0] - page.tokens[prev].box[2] > allowed:
             segs.append([cur])
         else:
             segs[-1].append(cur)
+    if len(segs) >= 4 and _letter_spaced(page, segs):
+        return [list(line)]  # a spaced-out title or key (项 目 名 称), not columns
     return segs
+
+
+def _letter_spaced(page: Page, segs: list[list[int]]) -> bool:
+    """Short pieces at an even pitch: one text printed with wide letter spacing."""
+    if any(sum(len(page.tokens[i].text.strip()) for i in seg) > 2 for seg in segs):
+        return False
+    gaps = [page.tokens[b[0]].box[0] - page.tokens[a[-1]].box[2] for a, b in zip(segs, segs[1:])]
+    # two-character pieces come from a pitch with gaps of about one character
+    mid = float(np.median(gaps))
+    return all(abs(g - mid) <= 0.35 * mid + 2.0 for g in gaps) or max(gaps) <= 2.5 * min(gaps)
 
 
 def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
@@ -304,7 +317,7 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[C
             row=k,
             col=cell.col,
             col_span=cell.col_span,
-            tokens=sorted(cell.tokens, key=lambda i: (page.tokens[i].box[1], page.tokens[i].box[0])),
+            tokens=[i for line in group_lines(page.tokens, cell.tokens) for i in line],
         )
         for placed in rows.values()
         for cell, k in placed

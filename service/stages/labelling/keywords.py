@@ -63,6 +63,7 @@ INDICATOR_COLUMNS: list[tuple[str, L]] = [
     ("二级指标", L.level2),
     ("三级指标", L.name),
     ("指标名称", L.name),
+    ("绩效指标", L.name),  # one flat name column (department forms)
     ("年度指标值", L.target),
     ("年初指标值", L.target),
     ("指标值", L.target),
@@ -203,6 +204,15 @@ class KeywordLabeller:
         elif "评价结论" in text or "存在问题" in text:
             state.section = "none"
 
+    @staticmethod
+    def _is_free_line(text: str, state: _State) -> bool:
+        return (
+            "绩效自评表" in text
+            or "绩效自评情况表" in text
+            or (YEAR_LINE.match(text) is not None and state.section == "header")
+            or is_marker(text)
+        )
+
     # -- tables
     def _rows(self, table: Table) -> list[list[Cell]]:
         rows: dict[int, list[Cell]] = {}
@@ -224,6 +234,10 @@ class KeywordLabeller:
             texts = [(cell, norm(text_of(page.tokens, cell.tokens))) for cell in row]
             texts = [(c, t) for c, t in texts if t]
             if not texts:
+                continue
+            if not table.ruled and self._is_free_line("".join(t for _, t in texts), state):
+                # a title or marker line the geometry took for a row of cells
+                self._label_line(page, [i for c, _ in texts for i in c.tokens], state)
                 continue
             if not table.ruled and prev_header and self._header_tail(texts, prev_header):
                 for cell, _ in texts:
@@ -331,7 +345,7 @@ class KeywordLabeller:
             if t in HEADER_KEYS:
                 self._set(page, cell.tokens, L.key)
                 pending = HEADER_KEYS[t]
-            elif pending is not None:
+            elif pending is not None and any(ch.isalnum() for ch in t):
                 self._set(page, cell.tokens, pending)
                 pending = None
 
