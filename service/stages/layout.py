@@ -115,14 +115,17 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
         x1 = max(page.tokens[i].box[2] for i in page.lines[k])
         return len(segs[k]) == 1 and (x1 - x0) > 0.6 * page_width
 
+    def heading(k: int) -> bool:  # printed larger than the body: a title, never a table row
+        return float(np.median([page.tokens[i].box[3] - page.tokens[i].box[1] for i in page.lines[k]])) > 1.3 * h
+
     runs: list[list[int]] = []
     current: list[int] = []
     for k in range(len(page.lines)):
-        breaks = wide_paragraph(k) or (current and tops[k] - bottoms[current[-1]] > 3.0 * h)
-        if breaks:
+        apart = wide_paragraph(k) or heading(k)
+        if apart or (current and tops[k] - bottoms[current[-1]] > 3.0 * h):
             if current:
                 runs.append(current)
-            current = [] if wide_paragraph(k) else [k]
+            current = [] if apart else [k]
             continue
         current.append(k)
     if current:
@@ -304,9 +307,13 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[C
             bands.append([c.box[1], c.box[3]])
     if not bands:
         bands = [[min(c.box[1] for c in cells), max(c.box[3] for c in cells)]]
+    # A left column with text beside fewer than half the rows holds merged categories even
+    # where each text happens to sit beside one row only (centred over three, say).
+    left = sorted(stacked)[:2]
+    merged_cols |= {col for col in left if len(bands) >= 4 and 2 * len(stacked[col]) < len(bands)}
     rows: dict[int, list[tuple[_Piece, int]]] = {}
     for col, column in stacked.items():
-        if any(id(c) in spanning for c in column):
+        if col in merged_cols:
             rows[col] = list(zip(column, _merged_blocks(column, bands)))
         else:
             rows[col] = [(c, next(k for k, (t, b) in enumerate(bands) if c.box[1] < b + 1e-6 or k == len(bands) - 1))
@@ -364,14 +371,17 @@ def _merged_blocks(cells: list[_Piece], bands: list[list[float]]) -> list[int]:
     """The first row of each cell of a column merged over rows.
 
     The column's rows are cut into consecutive blocks, one per cell, each cell centred in
-    its block (or at its top, for top-aligned printing); rows above the first block are a
-    block continued from the previous page. Chosen by dynamic programming over block ends.
+    its block (or at its top, for top-aligned printing); rows above the first block (continued
+    from the previous page) and below the last (totals) belong to none. Chosen by dynamic programming over block ends.
     """
     n, m = len(bands), len(cells)
     if m > n:
         return [min(range(n), key=lambda k: abs((bands[k][0] + bands[k][1]) / 2 - c.centre)) for c in cells]
     best: list[int] | None = None
     best_cost = float("inf")
+    # rows before the first block or after the last (a block continued from the previous
+    # page, a total row) cost a little, so that a centred text takes its whole block
+    free = 0.1 * float(np.median([b - t for t, b in bands]))
     for aligned in ("middle", "top"):
         def cost(c: _Piece, s: int, e: int) -> float:
             if aligned == "top":
@@ -386,13 +396,13 @@ def _merged_blocks(cells: list[_Piece], bands: list[list[float]]) -> list[int]:
         for j in range(m - 1, -1, -1):
             for s in range(n - 1, -1, -1):
                 for nxt in range(s + 1, n + 1):
-                    rest = table[j + 1][nxt] if j + 1 < m else (0.0 if nxt == n else inf)
+                    rest = table[j + 1][nxt] if j + 1 < m else free * (n - nxt)
                     if rest == inf:
                         continue
                     total = cost(cells[j], s, nxt - 1) + rest
                     if total < table[j][s]:
                         table[j][s], choice[j][s] = total, nxt
-        start = min(range(n), key=lambda s: table[0][s])
+        start = min(range(n), key=lambda s: table[0][s] + free * s)
         if table[0][start] < best_cost:
             best_cost, starts, s = table[0][start], [], start
             for j in range(m):
