@@ -173,20 +173,25 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
     """Split a run of lines where the column structure changes (header block, funds, goals, indicators).
 
     A line whose text runs across the block's gutters (a paragraph, a block with other
-    columns) starts a new block.
+    columns), or whose gaps the block's text runs across, starts a new block.
     """
     x0 = min(page.tokens[i].box[0] for k in run for i in page.lines[k])
     x1 = max(page.tokens[i].box[2] for k in run for i in page.lines[k])
     blocks: list[list[int]] = []
     current: list[int] = []
     for k in run:
-        columned = [j for j in current if len(segs[j]) >= 2]  # one-segment lines say nothing of columns
+        # the columns of the last few lines with columns (one-segment lines say nothing of them)
+        columned = [j for j in current if len(segs[j]) >= 2][-6:]
         if len(columned) >= 2:
             gutters = _gutters(page, [page.lines[j] for j in columned], x0, x1, h)
             spans = [union([page.tokens[i].box for i in seg]) for seg in segs[k]]
             crossed = sum(any(b[0] < g < b[2] for b in spans) for g in gutters)
             within = sum(spans[0][0] < g < spans[-1][2] for g in gutters)
-            if crossed >= 2 and crossed >= 0.5 * within:
+            # and the other way round: the block's text runs across this line's gaps
+            above = [union([page.tokens[i].box for i in seg]) for j in columned for seg in segs[j]]
+            gaps = [(a[2] + b[0]) / 2 for a, b in zip(spans, spans[1:])]
+            bridged = sum(any(b[0] < g < b[2] for b in above) for g in gaps)
+            if (crossed >= 2 and crossed >= 0.5 * within) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
                 # The new block begins where the rows part: a line closer to this one than
                 # to the line above it (a wrapped header's first line) goes with it.
                 moved: list[int] = []
