@@ -158,6 +158,7 @@ class _Row:
     last_page: int = 0
     last_bottom: float = 0.0
     level_only: bool = False  # a merged level cell with no indicator of its own (an empty category)
+    level_tail: dict[str, list[Part]] = field(default_factory=dict)  # level text printed on a continuation page
 
     def has(self, name: str) -> bool:
         return any(clean_text(p.text) for p in self.fields.get(name, []))
@@ -331,8 +332,9 @@ class _FormBuilder:
 
     def _append(self, row: _Row, parts: dict[str, list[Part]], unit: Unit, continuation: bool) -> None:
         for name, ps in parts.items():
-            if continuation and name in ("level1", "level2") and row.has(name):
-                continue  # the merged level cell reprinted on the new page
+            if continuation and name in ("level1", "level2"):
+                row.level_tail.setdefault(name, []).extend(ps)  # reprinted, or the rest of a split cell
+                continue
             row.add(name, ps)
         row.last_page = unit.page.number
         row.last_bottom = unit.bottom
@@ -346,6 +348,10 @@ class _FormBuilder:
                 self.level[name] = (text, row.fields[name][0].source())
                 if name == "level1" and not row.has("level2"):
                     self.level.pop("level2", None)
+            tail = clean_text("".join(p.text for p in row.level_tail.get(name, [])))
+            if tail and name in self.level:
+                base, source = self.level[name]
+                self.level[name] = (_continued_text(base, tail), source)
         if row.level_only:
             return None
         for name in ("level1", "level2"):
@@ -366,6 +372,14 @@ class _FormBuilder:
             if ps and value is not None:
                 ind.provenance[name] = _merge_sources([p.source() for p in ps])
         return ind
+
+
+def _continued_text(before: str, after: str) -> str:
+    """A merged cell's text from both sides of a page break: the new page either reprints
+    it (whole) or prints the rest of a cell cut by the break."""
+    if after.startswith(before) or before.endswith(after) or before.startswith(after):
+        return after if len(after) > len(before) else before
+    return before + after
 
 
 def _merge_sources(sources: list[FieldSource]) -> FieldSource:

@@ -105,7 +105,7 @@ BLOCK_LABELS = ("项目资金（万元）", "预算执行情况（万元）", "�
 BLOCK_KEYS = ("项目资金", "预算执行情况", "年度总体目标", "总体目标", "绩效指标", "年度绩效指标", "资金情况")
 TOTAL_KEYS = ("总分", "合计", "自评总分", "总计", "综合得分")
 GRADE_KEYS = ("评分等级", "自评等级", "绩效等级", "等级")
-MARKERS = ("续上页", "接上页", "续表", "续前页")
+MARKERS = ("续上页", "接上页", "续表", "续前页", "续上", "接上")  # the last two: a marker wrapped in a narrow cell
 FUND_ITEMS = (
     "年度资金总额",
     "资金总额",
@@ -397,7 +397,9 @@ class KeywordLabeller:
                 if b <= first_value_x + 0.01 or any(k in t for k in FUND_ITEMS):
                     self._set(page, cell.tokens, L.fund_item)
                     continue
-            if table.ruled:
+            if t in ("定量", "定性"):  # an indicator's kind (指标性质), never its target
+                self._set(page, cell.tokens, L.other)
+            elif table.ruled:
                 label = state.columns.field_at(a, b)
                 self._set(page, cell.tokens, label or L.other)
             else:
