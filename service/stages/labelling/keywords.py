@@ -297,7 +297,10 @@ class KeywordLabeller:
 
     def _refine(self, old: ColumnMap, sub: ColumnMap) -> ColumnMap:
         """Overlay a second header row's narrower columns on the first row's."""
-        keep = [iv for iv in old.intervals if not any(min(iv[1], s[1]) - max(iv[0], s[0]) > 0 for s in sub.intervals)]
+        def covered(iv) -> bool:  # shared edges and ruling widths do not count
+            return any(min(iv[1], s[1]) - max(iv[0], s[0]) > 0.3 * min(iv[1] - iv[0], s[1] - s[0]) for s in sub.intervals)
+
+        keep = [iv for iv in old.intervals if not covered(iv)]
         return ColumnMap(sorted(keep + sub.intervals))
 
     def _header_map(self, page: Page, table: Table, texts, columns) -> ColumnMap:

@@ -125,13 +125,23 @@ def read_page(
     ]
     reads = backend.read_lines([c.image for c in to_read], scales)
     for crop, read in zip(to_read, reads):
-        if read.confidence < min_line_confidence:
+        if read.confidence < min_line_confidence or _scribble(read):
             continue  # specks and ruling residue read as 一 or 丨 come back near zero
         if crop.glyphs:
             tokens += _stack_tokens(crop.glyphs, read, page.scale)
         else:
             tokens += _char_tokens(crop, read, page.scale, line_height)
     return tokens
+
+
+SCRIBBLE_CONFIDENCE = 0.8
+
+
+def _scribble(read: LineRead) -> bool:
+    """Pen marks read as a few doubtful Latin letters ("X", "MK"): forms print none alone
+    (units and codes come with digits or CJK), so an all-letter line read with doubt is a mark."""
+    text = "".join(c.text for c in read.chars)
+    return bool(text) and text.isascii() and text.isalpha() and read.confidence < SCRIBBLE_CONFIDENCE
 
 
 def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tuple[list[LineCrop], float | None]:
