@@ -97,8 +97,8 @@ class EvenSpacing:
         for crop in crops:
             text = self.script.pop(0)
             step = crop.shape[1] / len(text)
-            chars = [CharRead(text=ch, x0=k * step, x1=(k + 1) * step, confidence=0.5) for k, ch in enumerate(text)]
-            out.append(LineRead(text=text, confidence=0.5, chars=chars))
+            chars = [CharRead(text=ch, x0=k * step, x1=(k + 1) * step, confidence=0.95) for k, ch in enumerate(text)]
+            out.append(LineRead(text=text, confidence=0.95, chars=chars))
         return out
 
     def detect(self, image: np.ndarray) -> list:
@@ -198,7 +198,7 @@ def test_char_boxes_are_in_points_inside_their_cells():
                 assert cell.box[0] < t.box[0] < t.box[2] < cell.box[2]
                 assert cell.box[1] < t.box[1] < t.box[3] < cell.box[3]
                 assert 4 < t.box[3] - t.box[1] < 14  # a 10.5 pt glyph, in points
-    assert all(t.confidence == 0.5 for t in page.tokens)
+    assert all(t.confidence == 0.95 for t in page.tokens)
 
 
 def test_placeholder_bars_are_read_from_their_shape():

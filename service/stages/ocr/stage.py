@@ -79,7 +79,7 @@ class OcrStage:
     """Adds character tokens (boxes in points, recognition confidence) to OCR pages."""
 
     def __init__(
-        self, backend: OcrBackend | FixtureOcr, rec_width_scale: float = 0.55, min_line_confidence: float = 0.3
+        self, backend: OcrBackend | FixtureOcr, rec_width_scale: float = 0.55, min_line_confidence: float = 0.7
     ):
         self.backend = backend
         self.rec_width_scale = rec_width_scale
@@ -99,7 +99,7 @@ class OcrStage:
 
 
 def read_page(
-    page: Page, backend: OcrBackend, rec_width_scale: float = 0.55, min_line_confidence: float = 0.3
+    page: Page, backend: OcrBackend, rec_width_scale: float = 0.55, min_line_confidence: float = 0.7
 ) -> list[Token]:
     """Character tokens of one page image: ruled cells by projection, the rest by detection."""
     gray = page.gray
@@ -126,12 +126,18 @@ def read_page(
     reads = backend.read_lines([c.image for c in to_read], scales)
     for crop, read in zip(to_read, reads):
         if read.confidence < min_line_confidence or _scribble(read):
-            continue  # specks and ruling residue read as 一 or 丨 come back near zero
+            # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
+            # printed text in a cell reads at 0.9 or more even on poor scans.
+            continue
         if crop.glyphs:
             tokens += _stack_tokens(crop.glyphs, read, page.scale)
         else:
             tokens += _char_tokens(crop, read, page.scale, line_height)
-    return tokens
+    return [t for t in tokens if t.text not in MARK_SYMBOLS]
+
+
+# What ticks and crosses made by pen read as; the forms print none of them.
+MARK_SYMBOLS = set("☑☐☒✓✔✗✘")
 
 
 SCRIBBLE_CONFIDENCE = 0.8
@@ -168,8 +174,11 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
             crops.append(_stack_crop(gray, inner, x, y, bands, line_height, paper))
             continue
         for band in bands:
+            bar = _bar_text(band, inner, line_height, alone=len(bands) == 1) if line_height else None
+            if bar and len(bands) > 1:
+                continue  # a flat stroke beside text lines is a pen mark or underline, not a placeholder
             crop = _crop(gray, inner, x, y, band, line_height, paper)
-            crop.bar = _bar_text(band, inner, line_height, alone=len(bands) == 1) if line_height else None
+            crop.bar = bar
             crops.append(crop)
     return crops, line_height
 
@@ -512,7 +521,7 @@ def make_ocr_stage(
     rec_batch_size: int = 16,
     rec_width_scale: float = 0.55,
     threads: int = 2,
-    min_line_confidence: float = 0.3,
+    min_line_confidence: float = 0.7,
     **backend_options: Any,
 ) -> OcrStage:
     """The ocr stage and its backend (rapidocr | paddleocr | fixture); other keywords go to
