@@ -19,7 +19,8 @@ from ..geometry import char_height, group_lines, union
 from ..labels import FUND_FIELDS, HEADER_FIELDS, INDICATOR_FIELDS, FieldLabel as L
 from ..registry import register
 
-DASHES = re.compile(r"^[—―－\-–_/／\\、.。…·]*$")
+# A cell of nothing but these is printed empty; OCR reads a lone dash as 一 now and then.
+DASHES = re.compile(r"^[—―－\-–_/／\\、.。…·一]*$")
 NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 YEAR = re.compile(r"(\d{4})\s*年")
 

@@ -271,7 +271,8 @@ class KeywordLabeller:
     def _row_kind(self, texts: list[str], state: _State) -> str:
         if any(t in HEADER_KEYS for t in texts):
             return "header"
-        if any(t.startswith(k) for t in texts for k in TOTAL_KEYS) or any(t in GRADE_KEYS for t in texts):
+        # "总" alone: 总分 letter-spaced, its 分 lost to the scan
+        if any(t.startswith(k) for t in texts for k in TOTAL_KEYS) or any(t in GRADE_KEYS or t == "总" for t in texts):
             return "total"
         ind = [match_column(t, INDICATOR_COLUMNS) for t in texts]
         names = {L.name, L.level1, L.level2}
@@ -356,7 +357,7 @@ class KeywordLabeller:
         numbers = []
         grade_next = False
         for cell, t in texts:
-            if any(t.startswith(k) for k in TOTAL_KEYS) or t in GRADE_KEYS:
+            if any(t.startswith(k) for k in TOTAL_KEYS) or t in GRADE_KEYS or t == "总":
                 self._set(page, cell.tokens, L.key)
                 grade_next = t in GRADE_KEYS
                 continue

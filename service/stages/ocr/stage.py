@@ -11,6 +11,8 @@ about half the time (see base.recognise).
 
 from __future__ import annotations
 
+import re
+
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -125,7 +127,8 @@ def read_page(
     ]
     reads = backend.read_lines([c.image for c in to_read], scales)
     for crop, read in zip(to_read, reads):
-        if read.confidence < min_line_confidence or _scribble(read):
+        floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
+        if read.confidence < floor or _scribble(read):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
             # printed text in a cell reads at 0.9 or more even on poor scans.
             continue
@@ -141,6 +144,11 @@ MARK_SYMBOLS = set("☑☐☒✓✔✗✘")
 
 
 SCRIBBLE_CONFIDENCE = 0.8
+# A short number alone in its line (a weight, a score) often reads with less confidence
+# than text: the recogniser has little context. Seal fragments rarely read below 0.5 as
+# clean numbers like these.
+NUMBER_READ = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
+NUMBER_MIN_CONFIDENCE = 0.45
 
 
 def _scribble(read: LineRead) -> bool:
@@ -409,8 +417,38 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
         else:
             x0, x1, y0, y1 = a, b, lo, hi
         box = ((crop.x + x0) / scale, (crop.y + y0) / scale, (crop.x + x1) / scale, (crop.y + y1) / scale)
-        tokens.append(Token(text=ch.text, box=box, confidence=round(ch.confidence, 4)))
+        text = ch.text
+        if text in OR_EQUAL and _has_underbar(ink[y0:y1, x0:x1]):
+            text = OR_EQUAL[text]
+        tokens.append(Token(text=text, box=box, confidence=round(ch.confidence, 4)))
     return tokens
+
+
+# PP-OCR reads ≥ and ≤ as > and < about as often as not; the bar under the glyph decides.
+OR_EQUAL = {">": "≥", "<": "≤", "＞": "≥", "＜": "≤"}
+
+
+def _has_underbar(glyph: np.ndarray) -> bool:
+    """A separate flat stroke across the bottom of the glyph (the bar of ≥ and ≤)."""
+    if glyph.size == 0:
+        return False
+    rows = np.flatnonzero(glyph.any(axis=1))
+    if len(rows) < 4:
+        return False
+    bottom = rows[-1]
+    run = bottom
+    while run - 1 in set(rows.tolist()):
+        run -= 1  # the rows of the lowest stroke
+    height, width = rows[-1] - rows[0] + 1, glyph.shape[1]
+    stroke = glyph[run : bottom + 1]
+    cols = np.flatnonzero(stroke.any(axis=0))
+    if run > rows[0] and bottom - run + 1 <= 0.35 * height and len(cols) > 0 and cols[-1] - cols[0] + 1 >= 0.6 * width:
+        return True
+    # Bold or slanted (⩾) bars fuse with the lower arm: the lower half then holds clearly
+    # more ink than the upper, where a bare > or < is symmetric.
+    mid = (rows[0] + rows[-1] + 1) // 2
+    upper, lower = int(glyph[rows[0] : mid].sum()), int(glyph[mid : rows[-1] + 1].sum())
+    return lower >= 1.2 * max(upper, 1)
 
 
 def _snap_to_gaps(spans: list[tuple[float, float]], col_ink: np.ndarray, line_height: float) -> list[tuple[int, int]]:
