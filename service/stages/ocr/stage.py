@@ -148,7 +148,7 @@ SCRIBBLE_CONFIDENCE = 0.8
 # than text: the recogniser has little context. Seal fragments rarely read below 0.5 as
 # clean numbers like these.
 NUMBER_READ = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
-NUMBER_MIN_CONFIDENCE = 0.45
+NUMBER_MIN_CONFIDENCE = 0.55
 
 
 def _scribble(read: LineRead) -> bool:
