@@ -6,9 +6,10 @@ STAMP   := $(VENV)/.installed
 APT_PKGS := fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei fonts-wqy-microhei tesseract-ocr tesseract-ocr-chi-sim
 DEMO    ?= samples/s01/scan.pdf
 EVALSET := data/evalset
-SEED    := 20261123
+SEED    := 20261130
+DEVSEED := 20261123
 
-.PHONY: install system-deps demo test bench evalset model schema clean
+.PHONY: install system-deps demo test bench evalset devset model schema clean
 
 install: $(STAMP)
 
@@ -38,9 +39,13 @@ test: install
 bench: install
 	$(BIN)/python -m training.bench --out docs/benchmarks.md
 
-# The evaluation set: never used for tuning or training.
+# The evaluation set: never looked at while tuning, never trained on.
 evalset: install
 	$(BIN)/python -m training.synth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png --workers 2
+
+# The development set: same generator, another seed; failures were studied and fixed on it.
+devset: install
+	$(BIN)/python -m training.synth.build --split eval --n 150 --seed $(DEVSEED) --out data/devset --no-png --workers 2
 
 model: install
 	$(BIN)/python -m training.train --out models
