@@ -115,8 +115,16 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
         x1 = max(page.tokens[i].box[2] for i in page.lines[k])
         return len(segs[k]) == 1 and (x1 - x0) > 0.6 * page_width
 
+    # CJK glyphs are square, so a larger print is wider too; OCR boxes are only taller
+    # (a detection box spans a wrapped cell's lines), so width decides where there are ideographs.
+    ideographs = [i for line in page.lines for i in line if _ideograph(page.tokens[i].text)]
+    w = float(np.median([page.tokens[i].box[2] - page.tokens[i].box[0] for i in ideographs])) if ideographs else 0.0
+
     def heading(k: int) -> bool:  # printed larger than the body: a title, never a table row
-        return float(np.median([page.tokens[i].box[3] - page.tokens[i].box[1] for i in page.lines[k]])) > 1.3 * h
+        tall = float(np.median([page.tokens[i].box[3] - page.tokens[i].box[1] for i in page.lines[k]])) > 1.3 * h
+        own = [page.tokens[i].box[2] - page.tokens[i].box[0] for i in page.lines[k] if _ideograph(page.tokens[i].text)]
+        # a lone glyph (the end of a wrapped cell) is measured as wide as its OCR box: no evidence
+        return tall and (len(own) >= 2 and float(np.median(own)) > 1.25 * w or not own and len(page.lines[k]) >= 2)
 
     runs: list[list[int]] = []
     current: list[int] = []
@@ -144,6 +152,10 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
                 used.update(block)
     if used:
         page.lines = [line for k, line in enumerate(page.lines) if k not in used]
+
+
+def _ideograph(text: str) -> bool:
+    return len(text) == 1 and "\u4e00" <= text <= "\u9fff"
 
 
 def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float) -> list[float]:
@@ -256,6 +268,10 @@ class _Piece:
     col_span: int
     box: tuple[float, float, float, float]
     tokens: list[int]
+    last_centre: float = 0.0  # the vertical centre of its lowest line
+
+    def __post_init__(self) -> None:
+        self.last_centre = self.last_centre or self.centre
 
     @property
     def centre(self) -> float:
@@ -274,13 +290,20 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[C
     by_col: dict[int, list[_Piece]] = {}
     for piece in sorted(pieces, key=lambda p: p.box[1]):
         by_col.setdefault(piece.col, []).append(piece)
+    # A text layer's boxes are exact. OCR boxes grow and shrink with the detector's padding
+    # while their centres hardly move: there, gaps run centre to centre less a character height.
+    scanned = page.text_source == "ocr"
+
+    def gap(upper: _Piece, lower: _Piece) -> float:
+        return lower.centre - upper.last_centre - h if scanned else lower.box[1] - upper.box[3]
+
     gaps = [
-        b.box[1] - a.box[3]
+        gap(a, b)
         for col in by_col.values()
         for a, b in zip(col, col[1:])
         if min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]) > 0
     ]
-    limit = _cell_gap(gaps, h)
+    limit = _noisy_cell_gap(gaps, h) if scanned else _cell_gap(gaps, h)
     stacked: dict[int, list[_Piece]] = {}
     for col, column in by_col.items():
         cells: list[_Piece] = []
@@ -289,11 +312,12 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[C
             above = [
                 c for c in cells
                 if min(c.box[2], piece.box[2]) - max(c.box[0], piece.box[0]) > 0
-                and -0.5 * h < piece.box[1] - c.box[3] <= limit
+                and -0.5 * h < gap(c, piece) <= limit
             ]
             if above:
                 last = max(above, key=lambda c: c.box[3])
                 last.box = union([last.box, piece.box])
+                last.last_centre = piece.centre
                 last.tokens += piece.tokens
                 last.col_span = max(last.col_span, piece.col_span)
             else:
@@ -369,6 +393,27 @@ def _cell_gap(gaps: list[float], h: float) -> float:
         if b - a >= jump:
             return (a + b) / 2 if a <= 0.9 * h else ordered[0] - 0.01
     # all alike: lines of paragraphs (stacked) or rows of single lines (apart)
+    return 0.6 * h
+
+
+def _noisy_cell_gap(gaps: list[float], h: float) -> float:
+    """`_cell_gap` for OCR boxes, whose jitter fills the jump between line and row gaps.
+
+    The gaps up to a character height still fall into the two groups; the best two-way
+    split of them (Otsu's) separates the groups when they are far apart for their spread.
+    """
+    ordered = sorted(g for g in gaps if -0.5 * h < g <= 1.0 * h)
+    values = np.array(ordered)
+    best, split = 0.0, None
+    for k in range(1, len(values)):
+        score = k * (len(values) - k) * (values[k:].mean() - values[:k].mean()) ** 2
+        if score > best:
+            best, split = score, k
+    if split is not None:
+        low, high = values[:split], values[split:]
+        spread = max(float(np.sqrt((low.var() * len(low) + high.var() * len(high)) / len(values))), 0.05 * h)
+        if high.mean() - low.mean() >= max(1.5, 0.2 * h, 3 * spread) and low.mean() <= 0.6 * h:
+            return float(low[-1] + high[0]) / 2
     return 0.6 * h
 
 
