@@ -160,7 +160,8 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def train_model(recipe: Recipe, docs: list[DocSample], vocab: dict[str, int], max_minutes: float | None = None):
+def train_model(recipe: Recipe, docs: list[DocSample], vocab: dict[str, int], max_minutes: float | None = None,
+                init: Path | None = None):
     """Fine-tune from scratch; the learning rate decays with steps or time, whichever runs out first.
 
     On a shared CPU a step can take 1 s or 8 s, so a time budget keeps `make model` bounded:
@@ -171,7 +172,10 @@ def train_model(recipe: Recipe, docs: list[DocSample], vocab: dict[str, int], ma
 
     torch.manual_seed(recipe.seed)
     rng = random.Random(recipe.seed)
-    model = LayoutLMForTokenClassification(recipe.size.config(len(vocab), recipe.settings))
+    if init:  # go on from a trained model (same vocabulary): more steps without starting over
+        model = LayoutLMForTokenClassification.from_pretrained(str(init))
+    else:
+        model = LayoutLMForTokenClassification(recipe.size.config(len(vocab), recipe.settings))
     optimiser = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=0.01)
     warmup = max(1, min(100, int(recipe.warmup * recipe.steps)))
     budget = 60 * max_minutes if max_minutes else None
@@ -350,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, help="training time budget (default: the recipe's)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--init", help="continue training the model in this directory (its vocabulary is kept)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -390,13 +395,19 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{len(docs)} training documents ({sum(len(d.pages) for d in docs)} pages), {len(dev_docs)} dev, "
         f"{len(heldout)} held-out; data ready after {(time.perf_counter() - t_start) / 60:.1f} min")
 
-    vocab = build_vocab(docs)
-    model, train_summary = train_model(recipe, docs, vocab, args.max_minutes or recipe.minutes)
+    if args.init:
+        from service.stages.labelling.classifier import load_vocab
+
+        vocab = load_vocab(Path(args.init))
+    else:
+        vocab = build_vocab(docs)
+    init = Path(args.init) if args.init else None
+    model, train_summary = train_model(recipe, docs, vocab, args.max_minutes or recipe.minutes, init)
     labeller = ClassifierLabeller.from_parts(model, vocab, recipe.settings)
     summary: dict = {
         "recipe": {k: (asdict(v) if hasattr(v, "__dataclass_fields__") else v) for k, v in recipe.__dict__.items()},
         "withheld_styles": WITHHELD,
-        "training": train_summary,
+        "training": {**train_summary, **({"continued_from": args.init} if args.init else {})},
         "vocab_size": len(vocab),
         "parameters": sum(p.numel() for p in model.parameters()),
         "train_documents": len(docs),
