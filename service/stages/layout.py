@@ -206,10 +206,16 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
             if (crossed >= 2 and crossed >= 0.5 * within) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
                 # The new block begins where the rows part: a line closer to this one than
                 # to the line above it (a wrapped header's first line) goes with it.
+                # Lines overlapping the next one in height are the same row's cells printed at
+                # other heights (a header with wrapped cells): they go along too.
                 moved: list[int] = []
-                while len(current) >= 3 and _gap(page, current[-1], k) < _gap(page, current[-2], current[-1]) - 0.1 * h:
-                    moved.insert(0, current.pop())
-                    if len(moved) >= 2:
+                while len(current) >= 2:
+                    nxt = moved[0] if moved else k
+                    if _gap(page, current[-1], nxt) < 0:
+                        moved.insert(0, current.pop())
+                    elif len(current) >= 3 and len(moved) < 2 and _gap(page, current[-1], nxt) < _gap(page, current[-2], current[-1]) - 0.1 * h:
+                        moved.insert(0, current.pop())
+                    else:
                         break
                 blocks.append(current)
                 current = moved
