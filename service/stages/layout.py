@@ -209,7 +209,7 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
                 # Lines overlapping the next one in height are the same row's cells printed at
                 # other heights (a header with wrapped cells): they go along too.
                 moved: list[int] = []
-                while len(current) >= 2:
+                while current:
                     nxt = moved[0] if moved else k
                     if _gap(page, current[-1], nxt) < 0:
                         moved.insert(0, current.pop())
@@ -217,7 +217,8 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
                         moved.insert(0, current.pop())
                     else:
                         break
-                blocks.append(current)
+                if current:
+                    blocks.append(current)
                 current = moved
         current.append(k)
     if current:
