@@ -81,13 +81,26 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _other_labellers() -> list[str]:
+    """The labellers the config does not use, where they can run (the classifier needs models/)."""
+    from service.config import PipelineConfig
+    from service.stages.labelling.classifier import MODEL_DIR, SETTINGS_FILE
+
+    default = PipelineConfig.load().options.get("labelling", {}).get("labeller")
+    usable = ["keywords"] + (["classifier"] if (MODEL_DIR / SETTINGS_FILE).exists() else [])
+    return [name for name in usable if name != default]
+
+
 def run_worker(input_kind: str, docs: Path, max_pages: int, labeller: str | None = None) -> dict:
     cmd = [sys.executable, "-m", "training.bench", "--worker", "--input", input_kind, "--docs", str(docs),
            "--max-pages", str(max_pages)]
     if labeller:
         cmd += ["--labeller", labeller]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    if labeller:
+        row["input"] += f" ({labeller})"
+    return row
 
 
 def pipeline_table(rows: list[dict]) -> list[str]:
@@ -122,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rows = [run_worker(kind, args.docs, args.max_pages, args.labeller) for kind in ("digital", "scan")]
+    if not args.labeller:
+        rows += [run_worker("scan", args.docs, args.max_pages, other) for other in _other_labellers()]
     lines = [
         "# Benchmarks",
         "",
