@@ -20,6 +20,16 @@ def _table(scores: dict) -> list[str]:
     return rows
 
 
+def _default_note() -> str:
+    from service.config import PipelineConfig
+
+    default = PipelineConfig.load().options.get("labelling", {}).get("labeller")
+    if default == "classifier":
+        return "It is the pipeline's default labeller; `--labeller keywords` selects the header-keyword fallback."
+    return (f"The pipeline's default labeller is `{default}` (service/pipeline.toml); `--labeller classifier` "
+            "selects this model. It becomes the default once it beats the fallback end to end (table below).")
+
+
 def write_card(out: Path, summary: dict, command: str) -> None:
     recipe, size, win = summary["recipe"], summary["recipe"]["size"], summary["recipe"]["settings"]
     tr = summary["training"]
@@ -28,8 +38,7 @@ def write_card(out: Path, summary: dict, command: str) -> None:
         "",
         "A LayoutLM-style token classifier (transformers `LayoutLMForTokenClassification`, trained",
         "from scratch here, no downloaded weights) that labels every OCR character of a 绩效自评表 page",
-        "with a field (service/labels.py) from its text and its box. It is the pipeline's default",
-        "labeller (`labeller = \"classifier\"`); `--labeller keywords` selects the header-keyword fallback.",
+        "with a field (service/labels.py) from its text and its box. " + _default_note(),
         "",
         "## Model",
         f"- {size['layers']} layers, hidden {size['hidden']}, {size['heads']} heads, "
@@ -74,9 +83,9 @@ def write_card(out: Path, summary: dict, command: str) -> None:
     if timing:
         lines += [
             "## Speed",
-            f"{timing['ms_per_1000_chars']} ms per 1,000 characters on 2 shared CPU cores; median "
-            f"{timing['ms_per_dense_page_median']} ms per dense page (≥ 1,500 characters, "
-            f"{timing['dense_pages']} pages).",
+            f"{timing['ms_per_1000_chars']} ms per 1,000 characters on 2 shared CPU cores"
+            + (f"; median {timing['ms_per_dense_page_median']} ms per dense page (≥ 1,500 characters, "
+               f"{timing['dense_pages']} pages)." if timing.get("dense_pages") else "."),
             "",
         ]
     lines += [
