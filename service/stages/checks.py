@@ -40,7 +40,6 @@ class CheckOptions(BaseModel):
     # a score printed with a second decimal (2.33) may be a rounded 2.3333: the sum may drift
     # by half a cent per such term; scores printed whole or to one decimal are taken as exact
     rounding_per_term: float = 0.005
-    sum_tolerance: float = 0.01
     money_tolerance: float = 0.005  # 万元 printed to 2 decimals or more
 
 
@@ -130,7 +129,7 @@ def check_form(form: Form, options: CheckOptions | None = None) -> list[str]:
         fund_score = block.score if block is not None and block.score is not None else 0.0
         total = ind_scores + fund_score
         printed = [ind.score or 0.0 for ind in form.indicators] + [fund_score, form.total_score]
-        tolerance = opt.sum_tolerance + opt.rounding_per_term * sum(_rounded(x) for x in printed) + 1e-6
+        tolerance = opt.rounding_per_term * sum(_rounded(x) for x in printed) + 1e-6
         if abs(total - form.total_score) > tolerance:
             out.append(
                 f"scores_sum: Σ scores (indicators {_fmt(ind_scores)} + funds {_fmt(fund_score)}) "

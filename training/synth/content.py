@@ -266,7 +266,9 @@ def _time(rng: random.Random, year: int, met: bool) -> _Row:
         target = "按期完成"
         month = 12
     if met:
-        actual = rng.choice([date_text(rng, year, max(1, month - 3), month), date_text(rng, year, max(1, month - 2), month) + "完成", "按期完成"])
+        # "M月前" ends when month M begins and "M月D日前" may fall before a day-28 date: met means a month earlier
+        last = month - 1 if form in (1, 3) else month
+        actual = rng.choice([date_text(rng, year, max(1, last - 3), last), date_text(rng, year, max(1, last - 2), last) + "完成", "按期完成"])
         if target == "按期完成":
             actual = rng.choice(["按期完成", "完成"])
     else:
