@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from service.document import Document
 from service.registry import create
 
@@ -16,7 +18,7 @@ def run_stages(pages) -> Document:
     return doc
 
 
-def two_page_form(page_builder, header_on_page2: bool = False, marker: str | None = "续上页"):
+def two_page_form(page_builder, header_on_page2: bool = False, marker: str | None = "续上页", grade_label: str | None = None):
     p1 = page_builder(1)
     p1.line("项目支出绩效自评表", 220, 40).line("（2020年度）", 250, 62)
     p1.table(
@@ -66,6 +68,10 @@ def two_page_form(page_builder, header_on_page2: bool = False, marker: str | Non
     ]
     spans[(first, 0)] = (2, 1)
     spans[(first + 2, 0)] = (1, 6)
+    if grade_label:
+        rows.append([grade_label, None, None, None, None, None, "优", None, None])
+        spans[(first + 3, 0)] = (1, 6)
+        spans[(first + 3, 6)] = (1, 3)
     if header_on_page2:
         spans[(0, 0)] = (1, 1)
     p2.table(rows, widths=IND_WIDTHS, heights=[50] * len(rows), y=60, spans=spans)
@@ -114,6 +120,14 @@ def test_continuation_with_repeated_header_and_no_marker(page_builder):
     assert len(form.indicators) == 4
     assert form.indicators[2].deviation.endswith("尾款已于次年支付")
     assert form.indicators[3].level2 == "社会效益指标"
+
+
+@pytest.mark.parametrize("label", ["评分等级", "评价等级", "绩效评价等级"])
+def test_grade_row_after_the_total(page_builder, label):
+    form = run_stages(two_page_form(page_builder, grade_label=label)).forms[0]
+    assert form.grade == "优"
+    assert form.total_score == 91.4
+    assert len(form.indicators) == 4
 
 
 def test_two_forms_split_at_the_title(page_builder):

@@ -104,7 +104,8 @@ GOAL_COLUMNS: list[tuple[str, L]] = [
 BLOCK_LABELS = ("项目资金（万元）", "预算执行情况（万元）", "年度总体目标", "绩效指标", "年度绩效指标")
 BLOCK_KEYS = ("项目资金", "预算执行情况", "年度总体目标", "总体目标", "绩效指标", "年度绩效指标", "资金情况")
 TOTAL_KEYS = ("总分", "合计", "自评总分", "总计", "综合得分")
-GRADE_KEYS = ("评分等级", "自评等级", "绩效等级", "等级")
+# exact labels only: indicator names end in 等级 too (网络安全等级, 信用等级)
+GRADE_KEYS = ("评分等级", "自评等级", "绩效等级", "评价等级", "绩效评价等级", "综合评价等级", "自评结果等级", "等级")
 MARKERS = ("续上页", "接上页", "续表", "续前页", "续上", "接上")  # the last two: a marker wrapped in a narrow cell
 FUND_ITEMS = (
     "年度资金总额",
