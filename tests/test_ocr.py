@@ -340,3 +340,19 @@ def test_benchmark_counts_edits_and_stray_characters():
     errors, total = count_errors(lines, read)
     assert (errors, total) == (2, 8)
     assert count_errors([TruthLine(box=(0, 0, 10, 10), text="")], []) == (0, 0)
+
+
+def test_doubtful_marks_at_a_lines_ends_are_dropped_and_confidence_recomputed():
+    from service.stages.ocr.stage import _drop_edge_specks
+
+    def read(*chars):
+        cs = [CharRead(text=t, x0=i * 10, x1=i * 10 + 9, confidence=c) for i, (t, c) in enumerate(chars)]
+        return LineRead(text="".join(t for t, _ in chars), confidence=sum(c for _, c in chars) / len(chars), chars=cs)
+
+    # a speck left of a lone weight: ": 1" at 0.60 would fall under the floor
+    kept = _drop_edge_specks(read((":", 0.2), ("1", 0.99)))
+    assert kept.text == "1" and kept.confidence == pytest.approx(0.99)
+    assert _drop_edge_specks(read(("8", 0.98), ("5", 0.99), ("%", 0.97), (".", 0.3))).text == "85%"
+    # printed punctuation reads with confidence, and doubtful letters are not specks
+    assert _drop_edge_specks(read(("完", 0.99), ("成", 0.98), ("。", 0.95))).text == "完成。"
+    assert _drop_edge_specks(read(("l", 0.3), ("9", 0.99))).text == "l9"

@@ -127,6 +127,7 @@ def read_page(
     ]
     reads = backend.read_lines([c.image for c in to_read], scales)
     for crop, read in zip(to_read, reads):
+        read = _drop_edge_specks(read)
         floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
         if read.confidence < floor or _scribble(read):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
@@ -149,6 +150,25 @@ SCRIBBLE_CONFIDENCE = 0.8
 # clean numbers like these.
 NUMBER_READ = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
 NUMBER_MIN_CONFIDENCE = 0.55
+
+
+# A speck or pen stroke beside a value reads as a doubtful mark at the line's end (": 1",
+# "≥85%."); on its own it would drag the line below the confidence floor.
+EDGE_MARKS = set(":：.,，、;；'`·")
+EDGE_MARK_CONFIDENCE = 0.5
+
+
+def _drop_edge_specks(read: LineRead) -> LineRead:
+    """The read without doubtful punctuation at either end, its confidence recomputed."""
+    chars = list(read.chars)
+    while chars and chars[0].text in EDGE_MARKS and chars[0].confidence < EDGE_MARK_CONFIDENCE:
+        chars.pop(0)
+    while chars and chars[-1].text in EDGE_MARKS and chars[-1].confidence < EDGE_MARK_CONFIDENCE:
+        chars.pop()
+    if len(chars) == len(read.chars):
+        return read
+    confidence = float(np.mean([c.confidence for c in chars])) if chars else 0.0
+    return LineRead(text="".join(c.text for c in chars), confidence=confidence, chars=chars)
 
 
 def _scribble(read: LineRead) -> bool:
