@@ -356,3 +356,18 @@ def test_doubtful_marks_at_a_lines_ends_are_dropped_and_confidence_recomputed():
     # printed punctuation reads with confidence, and doubtful letters are not specks
     assert _drop_edge_specks(read(("完", 0.99), ("成", 0.98), ("。", 0.95))).text == "完成。"
     assert _drop_edge_specks(read(("l", 0.3), ("9", 0.99))).text == "l9"
+
+
+@pytest.mark.parametrize("size", [14, 20, 28])
+def test_lone_operators_are_read_from_their_shape_and_digits_are_not(size):
+    from service.stages.ocr.stage import _dark_strokes, _operator_shape
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", size)
+
+    def glyph(text: str) -> np.ndarray:
+        img = Image.new("L", (3 * size, 2 * size), 235)
+        ImageDraw.Draw(img).text((size // 2, size // 4), text, font=font, fill=30)
+        return _dark_strokes(np.asarray(img))
+
+    assert [_operator_shape(glyph(t)) for t in "≥≤="] == ["≥", "≤", "="]
+    assert [_operator_shape(glyph(t)) for t in "0123456789<>元%"] == [None] * 14

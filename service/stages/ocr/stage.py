@@ -21,7 +21,7 @@ import numpy as np
 
 from ...document import Document, Page, Token
 from ...registry import create, register
-from .base import NARROW_GLYPH_SCALE, LineRead, OcrBackend
+from .base import NARROW_GLYPH_SCALE, CharRead, LineRead, OcrBackend
 from .fixture import FixtureOcr
 from .lines import LineBand, ink_mask, row_runs, split_lines, trim_borders, typical_line_height
 
@@ -128,6 +128,7 @@ def read_page(
     reads = backend.read_lines([c.image for c in to_read], scales)
     for crop, read in zip(to_read, reads):
         read = _drop_edge_specks(read)
+        read = _lone_operator(crop, read) or read
         floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
         if read.confidence < floor or _scribble(read):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
@@ -442,6 +443,73 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
             text = OR_EQUAL[text]
         tokens.append(Token(text=text, box=box, confidence=round(ch.confidence, 4)))
     return tokens
+
+
+# What PP-OCR makes of ≥ ≤ = printed alone in a cell (Sichuan's 指标性质 column): with no
+# context it reads "c" or ">" at 0.15-0.5, under the confidence floor.
+OPERATOR_MISREADS = set("><＞＜=＝cCzZsS")  # not 二: the shape cannot tell it from =
+
+
+def _lone_operator(crop: LineCrop, read: LineRead) -> LineRead | None:
+    """The read of a crop that is one glyph shaped like ≥, ≤ or = where the recogniser read
+    a look-alike; None where the shape does not decide."""
+    if crop.glyphs or len(read.chars) != 1 or read.chars[0].text not in OPERATOR_MISREADS:
+        return None  # pen marks read as anything else; a confident "≥" needs no help
+    if crop.ink_width > 1.5 * crop.ink_height:
+        return None
+    text = _operator_shape(_dark_strokes(crop.image))
+    if text is None:
+        return None
+    h, w = crop.ink.shape
+    return LineRead(text=text, confidence=0.9, chars=[CharRead(text=text, x0=0.0, x1=float(w), confidence=0.9)])
+
+
+def _dark_strokes(image: np.ndarray) -> np.ndarray:
+    """The crop's strokes by Otsu's threshold: the page's ink mask is made for finding
+    faint strokes and fuses the bar of a small ≥ with its arms."""
+    import cv2
+
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    _, dark = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return dark > 0
+
+
+def _operator_shape(ink: np.ndarray) -> str | None:
+    """≥, ≤ or = from a lone glyph's strokes. Two flat bars are =. A chevron whose top arm
+    starts at one side and whose widest reach at mid height is on the other is ≥ (pointing
+    right) or ≤, when a flat bar lies apart under it or its lower third holds more ink than
+    its upper (the bar fused with the lower arm on a scan). Digits fail: 2, 3 and 7 start
+    their top across the middle."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0 or rows[-1] - rows[0] < 3 or len(cols) < 4:
+        return None
+    glyph = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = glyph.shape
+    if w < 0.6 * h:
+        return None
+    filled = glyph.any(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], filled.astype(np.int8), [0]])))
+    runs = list(zip(edges[::2], edges[1::2]))
+    if len(runs) == 2 and all(b - a <= 0.45 * h and np.ptp(np.flatnonzero(glyph[a:b].any(axis=0))) + 1 >= 0.7 * w for a, b in runs):
+        return "="
+    top = glyph[: max(1, h // 5)]
+    top_centre = float(np.flatnonzero(top.any(axis=0)).mean()) / w
+    middle = glyph[int(0.3 * h) : int(0.6 * h)]
+    mid_cols = np.flatnonzero(middle.any(axis=0))
+    if len(mid_cols) == 0:
+        return None
+    third = max(1, h // 3)
+    upper, lower = int(glyph[:third].sum()), int(glyph[h - third :].sum())
+    a, b = runs[-1]
+    bar_apart = len(runs) == 2 and b - a <= 0.35 * h and np.ptp(np.flatnonzero(glyph[a:b].any(axis=0))) + 1 >= 0.7 * w
+    if not bar_apart and lower < 1.15 * max(upper, 1):
+        return None
+    if top_centre <= 0.35 and mid_cols[-1] >= 0.85 * (w - 1):
+        return "≥"
+    if top_centre >= 0.65 and mid_cols[0] <= 0.15 * (w - 1):
+        return "≤"
+    return None
 
 
 # PP-OCR reads ≥ and ≤ as > and < about as often as not; the bar under the glyph decides.
