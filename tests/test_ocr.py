@@ -371,3 +371,23 @@ def test_lone_operators_are_read_from_their_shape_and_digits_are_not(size):
 
     assert [_operator_shape(glyph(t)) for t in "≥≤="] == ["≥", "≤", "="]
     assert [_operator_shape(glyph(t)) for t in "0123456789<>元%"] == [None] * 14
+
+
+def test_a_lone_slash_is_told_from_a_seven_and_a_one():
+    from service.stages.ocr.stage import _dark_strokes, _is_slash, _main_stroke
+
+    font = ImageFont.truetype(FONT, 28)
+
+    def glyph(text: str, speck: bool = False) -> np.ndarray:
+        img = Image.new("L", (120, 40), 235)
+        draw = ImageDraw.Draw(img)
+        draw.text((55, 4), text, font=font, fill=30)
+        if speck:  # scanner dirt at the cell's edges
+            draw.rectangle((1, 30, 2, 31), fill=30)
+            draw.rectangle((115, 2, 116, 3), fill=30)
+        ink = _dark_strokes(np.asarray(img))
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        return _main_stroke(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+
+    assert _is_slash(glyph("/"), 28) and _is_slash(glyph("/", speck=True), 28)
+    assert not any(_is_slash(glyph(t), 28) for t in "17丨")

@@ -262,7 +262,7 @@ def _bar_text(band: LineBand, inner: np.ndarray, line_height: float, alone: bool
     inner_h, inner_w = inner.shape
     margin = 0.15 * line_height
     width, height = band.x1 - band.x0, band.y1 - band.y0
-    if alone and _is_slash(inner[band.y0 : band.y1, band.x0 : band.x1], line_height):
+    if alone and _is_slash(_main_stroke(inner[band.y0 : band.y1, band.x0 : band.x1]), line_height):
         return "/"
     if not (
         height <= BAR_MAX_HEIGHT * line_height
@@ -280,17 +280,36 @@ def _bar_text(band: LineBand, inner: np.ndarray, line_height: float, alone: bool
     return None
 
 
+def _main_stroke(ink: np.ndarray) -> np.ndarray:
+    """The band's largest connected mark, cropped to its box, where it holds nearly all the
+    ink: scanner specks at a cell's edges otherwise stretch a lone "/" across the cell."""
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return ink
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if stats[k, cv2.CC_STAT_AREA] < 0.7 * int(ink.sum()):
+        return ink
+    x, y, w, h = (int(v) for v in stats[k, :4])
+    return labels[y : y + h, x : x + w] == k
+
+
 def _is_slash(ink: np.ndarray, line_height: float) -> bool:
     """One thin stroke leaning right as it rises: the "/" placeholder, which PP-OCR reads
-    as 1 when it stands alone. A 1 or 丨 is upright; 了 or / inside text is never alone."""
+    as 1 when it stands alone. A 1 or 丨 is upright, a 7 has a bar on top; 了 or / inside
+    text is never alone."""
     height, width = ink.shape
     if not (0.5 * line_height <= height <= 1.3 * line_height and 0.15 * height <= width <= 0.7 * height):
         return False
-    if ink.mean() > 0.5:
+    if ink.mean() > 0.65:  # a thick stroke fills about half its box at 150 dpi, a blot more
         return False
     rows = np.flatnonzero(ink.any(axis=1))
     if len(rows) < 0.8 * height:
         return False  # broken into pieces: not one stroke
+    widths = np.array([np.ptp(np.flatnonzero(ink[r])) + 1 for r in rows])
+    if widths[: max(1, len(rows) // 6)].max() > 0.6 * width:
+        return False  # a bar across the top: 7, not /
     xs = np.array([np.flatnonzero(ink[r]).mean() for r in rows])
     slope = np.polyfit(rows, xs, 1)[0]  # columns per row; "/" moves left going down
     return bool(slope < -0.2)
