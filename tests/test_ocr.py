@@ -391,3 +391,17 @@ def test_a_lone_slash_is_told_from_a_seven_and_a_one():
 
     assert _is_slash(glyph("/"), 28) and _is_slash(glyph("/", speck=True), 28)
     assert not any(_is_slash(glyph(t), 28) for t in "17丨")
+
+
+def test_dark_core_cuts_a_printed_digit_away_from_a_faint_pen_stroke():
+    from service.stages.ocr.stage import LineCrop, _dark_core
+
+    img = Image.new("L", (60, 36), 230)
+    draw = ImageDraw.Draw(img)
+    draw.line((4, 28, 30, 8), fill=200, width=2)  # faint pen stroke
+    draw.text((40, 4), "1", font=ImageFont.truetype(FONT, 26), fill=25)
+    gray = np.asarray(img)
+    crop = LineCrop(image=gray, ink=gray < 215, x=100, y=50, ink_height=26, ink_width=52)
+    core = _dark_core(crop, paper=230)
+    assert core is not None and core.x > 130 and core.ink_width < 20
+    assert _dark_core(LineCrop(image=gray[:, 36:], ink=gray[:, 36:] < 215, x=136, y=50, ink_height=26, ink_width=12), 230) is None

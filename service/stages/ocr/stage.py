@@ -126,6 +126,7 @@ def read_page(
         for c in to_read
     ]
     reads = backend.read_lines([c.image for c in to_read], scales)
+    _reread_dark_cores(to_read, reads, backend, paper, min_line_confidence)
     for crop, read in zip(to_read, reads):
         read = _drop_edge_specks(read)
         read = _lone_operator(crop, read) or read
@@ -139,6 +140,55 @@ def read_page(
         else:
             tokens += _char_tokens(crop, read, page.scale, line_height)
     return [t for t in tokens if t.text not in MARK_SYMBOLS]
+
+
+def _reread_dark_cores(
+    crops: list[LineCrop], reads: list[LineRead], backend: OcrBackend, paper: int, floor: float
+) -> None:
+    """Doubtful reads of a lone number again, cut to its dark strokes: a faint pen stroke
+    beside a printed "1" widens the crop and the pair reads as one glyph ("吧" at 0.25).
+    A retry counts only when it reads a number with confidence; crops and reads are
+    replaced in place."""
+    retries: dict[int, LineCrop] = {}
+    for k, (crop, read) in enumerate(zip(crops, reads)):
+        if crop.glyphs or read.confidence >= floor:
+            continue
+        core = _dark_core(crop, paper)
+        if core is not None:
+            retries[k] = core
+    if not retries:
+        return
+    again = backend.read_lines([c.image for c in retries.values()], [NARROW_GLYPH_SCALE] * len(retries))
+    for (k, core), read in zip(retries.items(), again):
+        if NUMBER_READ.fullmatch(read.text) and read.confidence >= RETRY_CONFIDENCE:
+            crops[k], reads[k] = core, read
+
+
+RETRY_CONFIDENCE = 0.9
+
+
+def _dark_core(crop: LineCrop, paper: int) -> LineCrop | None:
+    """The crop cut to the pixels at least half as dark as its darkest, where that is a
+    glyph or two narrower than the crop's ink; None otherwise."""
+    import cv2
+
+    gray = crop.image if crop.image.ndim == 2 else cv2.cvtColor(crop.image, cv2.COLOR_RGB2GRAY)
+    darkest = float(np.percentile(gray, 0.5))
+    if paper - darkest < 40:
+        return None
+    dark = gray < (paper + darkest) / 2
+    rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
+    if len(rows) < 4 or len(cols) < 2:
+        return None
+    h, w = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+    if w > 0.8 * crop.ink_width or w > 3 * h:
+        return None
+    pad = max(2, int(round(CROP_PAD_Y * h)))
+    y0, x0 = int(rows[0]), int(cols[0])
+    pixels = gray[y0 : y0 + h, x0 : x0 + w]
+    image = cv2.copyMakeBorder(pixels, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
+    ink = np.pad(crop.ink[y0 : y0 + h, x0 : x0 + w], pad)
+    return LineCrop(image=image, ink=ink, x=crop.x + x0 - pad, y=crop.y + y0 - pad, ink_height=h, ink_width=w)
 
 
 # What ticks and crosses made by pen read as; the forms print none of them.
