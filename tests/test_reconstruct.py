@@ -179,3 +179,15 @@ def test_borderless_table_from_text_geometry(page_builder):
     assert form.indicators[1].level1 == "产出指标" and form.indicators[1].level2 == "数量指标"
     assert form.indicators[2].level2 == "社会效益指标"
     assert [i.score for i in form.indicators] == [10, 8, 20]
+
+
+def test_a_bracket_wrapped_alone_onto_the_last_line_closes_what_is_open():
+    from service.stages.reconstruct import close_wrapped_bracket
+
+    assert close_wrapped_bracket(["产出指标（47分", "8"]) == "产出指标（47分）"
+    assert close_wrapped_bracket(["持续发挥作用年限(二", "1"]) == "持续发挥作用年限(二)"
+    assert close_wrapped_bracket(["完成验收（", "）"]) == "完成验收（）"
+    # nothing open, or more than one glyph: the text stands as read
+    assert close_wrapped_bracket(["培训人数达到12", "8"]) == "培训人数达到128"
+    assert close_wrapped_bracket(["指标（一）", "8"]) == "指标（一）8"
+    assert close_wrapped_bracket(["产出指标（47分"]) == "产出指标（47分"

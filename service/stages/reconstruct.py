@@ -46,6 +46,24 @@ def clean_text(text: str) -> str | None:
     return text
 
 
+# A closing bracket wrapped alone onto a cell's last line ("产出指标（47分" / "）") has no
+# context for the recogniser, which reads it as one of these.
+BRACKET_MISREADS = set("8)）]】|J1")
+
+
+def close_wrapped_bracket(lines: list[str]) -> str:
+    """A cell's lines joined; a lone last glyph that closes a bracket left open is ）."""
+    text = "".join(lines)
+    if len(lines) < 2 or len(lines[-1]) != 1 or lines[-1] not in BRACKET_MISREADS:
+        return text
+    before = text[:-1]
+    if before.count("（") > before.count("）"):
+        return before + "）"
+    if before.count("(") > before.count(")"):
+        return before + ")"
+    return text
+
+
 def parse_number(text: str) -> float | None:
     """A printed number as a float: 576.09, 100.00%, 10分, 1,234.5 万元; dashes and blanks → None."""
     t = unicodedata.normalize("NFKC", text)
@@ -79,9 +97,8 @@ class Part:
 
     @property
     def text(self) -> str:
-        return "".join(
-            "".join(self.page.tokens[i].text for i in line) for line in group_lines(self.page.tokens, self.tokens)
-        )
+        lines = ["".join(self.page.tokens[i].text for i in line) for line in group_lines(self.page.tokens, self.tokens)]
+        return close_wrapped_bracket(lines)
 
     def source(self) -> FieldSource:
         toks = [self.page.tokens[i] for i in self.tokens]
