@@ -405,3 +405,15 @@ def test_dark_core_cuts_a_printed_digit_away_from_a_faint_pen_stroke():
     core = _dark_core(crop, paper=230)
     assert core is not None and core.x > 130 and core.ink_width < 20
     assert _dark_core(LineCrop(image=gray[:, 36:], ink=gray[:, 36:] < 215, x=136, y=50, ink_height=26, ink_width=12), 230) is None
+
+
+def test_a_speck_alone_in_its_line_is_dropped_but_wrapped_punctuation_is_not():
+    from service.stages.ocr.stage import LineCrop, _speck
+
+    def read(text: str) -> LineRead:
+        return LineRead(text=text, confidence=0.85, chars=[CharRead(text=text, x0=0, x1=4, confidence=0.85)])
+
+    dot = LineCrop(image=np.zeros((10, 17), np.uint8), ink=np.zeros((10, 17), bool), x=0, y=0, ink_height=2, ink_width=4)
+    glyph = LineCrop(image=np.zeros((30, 30), np.uint8), ink=np.zeros((30, 30), bool), x=0, y=0, ink_height=20, ink_width=20)
+    assert _speck(dot, read("一"), 21.0) and _speck(dot, read("."), 21.0)
+    assert not _speck(dot, read("。"), 21.0) and not _speck(glyph, read("一"), 21.0)

@@ -131,7 +131,7 @@ def read_page(
         read = _drop_edge_specks(read)
         read = _lone_operator(crop, read) or read
         floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
-        if read.confidence < floor or _scribble(read):
+        if read.confidence < floor or _scribble(read) or _speck(crop, read, line_height):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
             # printed text in a cell reads at 0.9 or more even on poor scans.
             continue
@@ -220,6 +220,22 @@ def _drop_edge_specks(read: LineRead) -> LineRead:
         return read
     confidence = float(np.mean([c.confidence for c in chars])) if chars else 0.0
     return LineRead(text="".join(c.text for c in chars), confidence=confidence, chars=chars)
+
+
+WRAPPED_PUNCTUATION = set("。，、；：）”")
+
+
+def _speck(crop: LineCrop, read: LineRead, line_height: float | None) -> bool:
+    """One glyph read from a dot of dirt alone in its line (as 一, · or .): its ink is under
+    a quarter of a line height both ways. Placeholder dashes are found before reading, and
+    a sentence's 。 or ， may wrap onto a line of its own."""
+    return bool(
+        line_height
+        and len(read.chars) == 1
+        and read.chars[0].text not in WRAPPED_PUNCTUATION
+        and crop.ink_width < 0.25 * line_height
+        and crop.ink_height < 0.25 * line_height
+    )
 
 
 def _scribble(read: LineRead) -> bool:
