@@ -145,6 +145,18 @@ def test_trim_borders_drops_ruling_lines_but_keeps_text():
     assert len(split_lines(inner)) == 1
 
 
+def test_trim_borders_keeps_a_fused_text_line_set_just_below_the_ruling_line():
+    # a bold name filling the cell on a 150-dpi scan: its glyphs fuse into runs over half
+    # the width, four blank rows under the top line (samples/s01 lost 问卷调查或征集活动 so)
+    crop = np.zeros((200, 214), dtype=bool)
+    crop[:3, :] = True
+    crop[:, :3] = crop[:, -2:] = True
+    crop[7:27, 24:194] = True
+    x0, y0, x1, y1 = trim_borders(crop)
+    assert 3 <= y0 <= 7
+    assert crop[y0:y1, x0:x1][:, 20:].sum() >= 20 * 150
+
+
 def test_ink_mask_finds_light_thin_strokes_but_not_noise_or_shading():
     rng = np.random.default_rng(0)
     shade = np.linspace(0, 40, 300)[None, :]  # light falling off by 40 grey levels across the page

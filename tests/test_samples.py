@@ -86,3 +86,7 @@ def test_s01_scan_reads_the_same_rows(pipeline):
     split = _row(form, "诉举报平台运维单位成本")
     assert (split.level2, split.weight, split.score, split.page) == ("成本指标", 6.0, 6.0, 1)
     assert split.target == "≤392.27万元"
+    # a bold name set just under its cell's top ruling line
+    survey = _row(form, "问卷调查或征集活动")
+    assert (survey.target, survey.actual, survey.weight, survey.score) == ("≥6400个", "6240个", 3.0, 2.4)
+    assert form.warnings == []

@@ -55,7 +55,8 @@ def trim_borders(ink: np.ndarray, max_border: int | None = None) -> tuple[int, i
 
     Within ``max_border`` pixels of each edge, a row (column) holding one unbroken ink run
     over half the cell's width (height) is a ruling line; the rectangle starts just inside
-    the innermost one. Text never makes such runs: its strokes break between glyphs.
+    the innermost one of the group nearest the edge. Text seldom makes such runs (its strokes
+    break between glyphs) and where bold glyphs fuse, blank rows lie between it and the line.
     """
     h, w = ink.shape
     if max_border is None:
@@ -68,7 +69,16 @@ def trim_borders(ink: np.ndarray, max_border: int | None = None) -> tuple[int, i
         # only a line that is half ink can hold a run over half its length
         candidates = np.flatnonzero(zone.sum(axis=1) >= need)
         hits = [int(i) for i in candidates if longest_run(zone[i]) >= need]
-        return hits[-1] + 2 if hits else 0
+        if not hits:
+            return 0
+        # the line is the first group of such rows; a dense text line on a low-resolution
+        # scan fuses into long runs too, but blank rows part it from the ruling line
+        last = hits[0]
+        for i in hits[1:]:
+            if i - last > 2:
+                break
+            last = i
+        return last + 2
 
     by = min(max_border, h // 2)
     bx = min(max_border, w // 2)
