@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
-from service.stages.layout import _cell_gap, _noisy_cell_gap
+from service.document import Page, Token
+from service.geometry import group_lines, text_of
+from service.stages.layout import _cell_gap, _noisy_cell_gap, find_borderless_tables
 
 
 def test_exact_gaps_split_at_the_first_jump():
@@ -34,3 +36,45 @@ def test_ocr_gaps_of_one_kind_fall_back_to_a_fixed_share_of_the_height():
     rng = random.Random(2)
     limit = _noisy_cell_gap([6 + rng.uniform(-0.5, 0.5) for _ in range(30)], h=9.7)
     assert limit == 0.6 * 9.7
+
+
+def _line(tokens: list, text: str, x: float, top: float, size: float = 7.0) -> None:
+    for k, ch in enumerate(text):
+        tokens.append(Token(text=ch, box=(x + k * size, top, x + (k + 1) * size, top + size)))
+
+
+def test_a_header_cell_wrapped_above_its_row_joins_its_own_column():
+    """Borderless header, cells centred: "指标得/分（分）" and "未完成原因及拟采取的改/进措施"
+    wrap, and the upper lines sit half a line above the one-line cells; the upper line of
+    the last is wider than its column and runs across the gutter before it."""
+    tokens: list[Token] = []
+    _line(tokens, "指标得", 430, 319.4)
+    _line(tokens, "未完成原因及拟采取的改", 460, 324.0)
+    for text, x in [("绩效指标", 80), ("分值", 170), ("年度指标值", 240), ("分（分）", 430)]:
+        _line(tokens, text, x, 328.4)
+    _line(tokens, "进措施", 499, 333.2)
+    rows = [
+        ("服务企业数量", "9.00", "≥30家", "9", "——"),
+        ("改造面积", "5.00", "=50平方米", "5", "——"),
+        ("验收合格率", "5.00", "≥95%", "4", "验收推迟，已在次"),
+        ("故障响应时间", "11.00", "≤2小时", "11", "——"),
+        ("合同签订", "5.00", "年底前", "5", "——"),
+    ]
+    top = 351.0
+    for name, weight, target, score, why in rows:
+        for text, x in [(name, 76), (weight, 170), (target, 240), (score, 440), (why, 480)]:
+            _line(tokens, text, x, top)
+        if why.endswith("次"):  # a deviation wrapped onto a second line
+            _line(tokens, "年一季度完成。", 480, top + 8.5)
+            top += 8.5
+        top += 13.2
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    assert len(page.tables) == 1 and page.lines == []
+    table = page.tables[0]
+    header = {c.col: text_of(page.tokens, c.tokens) for c in table.cells if c.row == 0}
+    assert header == {0: "绩效指标", 1: "分值", 2: "年度指标值", 3: "指标得分（分）", 4: "未完成原因及拟采取的改进措施"}
+    third = {c.col: text_of(page.tokens, c.tokens) for c in table.cells if c.row == 3}
+    assert third == {0: "验收合格率", 1: "5.00", 2: "≥95%", 3: "4", 4: "验收推迟，已在次年一季度完成。"}

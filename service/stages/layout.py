@@ -146,10 +146,11 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
             if len(multi) < min_table_lines:
                 continue
             block = _with_aligned_ends(page, block, multi, segs, h)
-            table = _table_from_lines(page, block, segs, h)
+            wrapped_header = _header_lines_above(page, run, block, used, h)
+            table = _table_from_lines(page, block, segs, h, wrapped_header)
             if table is not None:
                 page.tables.append(table)
-                used.update(block)
+                used.update(block + wrapped_header)
     if used:
         page.lines = [line for k, line in enumerate(page.lines) if k not in used]
 
@@ -246,11 +247,36 @@ def _with_aligned_ends(page: Page, block: list[int], multi: list[int], segs, h: 
     return block[a : b + 1]
 
 
+def _header_lines_above(page: Page, run: list[int], block: list[int], used: set[int], h: float) -> list[int]:
+    """Lines just above the block that overlap its first row by a quarter line or more: the upper lines of header cells
+    wrapped over two or three lines while their neighbours have one ("指标得" over "分（分）",
+    the others centred between). Wider than their column, they may run across a gutter, so
+    they join the table without shaping its columns."""
+    above: list[int] = []
+    k = run.index(block[0])
+    x0 = min(page.tokens[i].box[0] for j in block for i in page.lines[j])
+    x1 = max(page.tokens[i].box[2] for j in block for i in page.lines[j])
+    while k > 0:
+        upper, lower = run[k - 1], (above[0] if above else block[0])
+        if upper in used:
+            break
+        box = union([page.tokens[i].box for i in page.lines[upper]])
+        if _gap(page, upper, lower) > -0.25 * h or box[0] < x0 - h or box[2] > x1 + h:
+            break
+        above.insert(0, upper)
+        k -= 1
+    return above
+
+
 def _gap(page: Page, upper: int, lower: int) -> float:
     return min(page.tokens[i].box[1] for i in page.lines[lower]) - max(page.tokens[i].box[3] for i in page.lines[upper])
 
 
-def _table_from_lines(page: Page, run: list[int], segs: list[list[list[int]]], h: float) -> Table | None:
+def _table_from_lines(
+    page: Page, run: list[int], segs: list[list[list[int]]], h: float, loose: list[int] = ()
+) -> Table | None:
+    """A table of the lines ``run`` with columns at their gutters; each segment of the
+    ``loose`` lines (above the run) goes to the column holding most of it."""
     ids = [i for k in run for i in page.lines[k]]
     x0 = min(page.tokens[i].box[0] for i in ids)
     x1 = max(page.tokens[i].box[2] for i in ids)
@@ -258,10 +284,13 @@ def _table_from_lines(page: Page, run: list[int], segs: list[list[list[int]]], h
     if len(edges) < 3:
         return None
     pieces: list[_Piece] = []
-    for k in run:
+    for k in list(loose) + run:
         for seg in segs[k]:
             sb = union([page.tokens[i].box for i in seg])
             cols = [c for c in range(len(edges) - 1) if sb[0] < edges[c + 1] and sb[2] > edges[c]]
+            if k in loose and cols:
+                overlap = [min(sb[2], edges[c + 1]) - max(sb[0], edges[c]) for c in cols]
+                cols = [cols[int(np.argmax(overlap))]]
             pieces.append(_Piece(cols[0] if cols else 0, max(1, len(cols)), sb, list(seg)))
     cells, row_edges = _borderless_rows(page, pieces, h)
     return Table(box=union([c.box for c in cells]), ruled=False, row_edges=row_edges, col_edges=edges, cells=cells)
