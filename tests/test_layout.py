@@ -78,3 +78,25 @@ def test_a_header_cell_wrapped_above_its_row_joins_its_own_column():
     assert header == {0: "绩效指标", 1: "分值", 2: "年度指标值", 3: "指标得分（分）", 4: "未完成原因及拟采取的改进措施"}
     third = {c.col: text_of(page.tokens, c.tokens) for c in table.cells if c.row == 3}
     assert third == {0: "验收合格率", 1: "5.00", 2: "≥95%", 3: "4", 4: "验收推迟，已在次年一季度完成。"}
+
+
+def test_a_summary_label_centred_over_merged_cells_keeps_the_columns_apart():
+    """"总分：" below the last indicator, centred over cells merged across the name and
+    nature columns, runs across their gutter; it must not fuse the two columns."""
+    tokens: list[Token] = []
+    rows = [("三级指标", "性质", "指标值", "得分"), ("患者满意度", "≥", "85%", "80"), ("服务质量", "=", "100%", "15")]
+    for r, cells in enumerate(rows):
+        for text, x in zip(cells, (80, 170, 220, 300)):
+            _line(tokens, text, x, 100.0 + 13.2 * r)
+    _line(tokens, "总分：", 140, 100.0 + 13.2 * 3)
+    _line(tokens, "95", 300, 100.0 + 13.2 * 3)
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    table = page.tables[0]
+    assert len(table.col_edges) == 5
+    first = {c.col: text_of(page.tokens, c.tokens) for c in table.cells if c.row == 1}
+    assert first == {0: "患者满意度", 1: "≥", 2: "85%", 3: "80"}
+    total = [(c.col, c.col_span, text_of(page.tokens, c.tokens)) for c in table.cells if c.row == 3]
+    assert total == [(0, 2, "总分："), (3, 1, "95")]

@@ -280,7 +280,8 @@ def _table_from_lines(
     ids = [i for k in run for i in page.lines[k]]
     x0 = min(page.tokens[i].box[0] for i in ids)
     x1 = max(page.tokens[i].box[2] for i in ids)
-    edges = [x0] + _gutters(page, [page.lines[k] for k in run], x0, x1, h) + [x1]
+    shaping = _column_shaping(page, run, segs, x0, x1, h)
+    edges = [x0] + _gutters(page, [page.lines[k] for k in shaping], x0, x1, h) + [x1]
     if len(edges) < 3:
         return None
     pieces: list[_Piece] = []
@@ -294,6 +295,28 @@ def _table_from_lines(
             pieces.append(_Piece(cols[0] if cols else 0, max(1, len(cols)), sb, list(seg)))
     cells, row_edges = _borderless_rows(page, pieces, h)
     return Table(box=union([c.box for c in cells]), ruled=False, row_edges=row_edges, col_edges=edges, cells=cells)
+
+
+def _column_shaping(page: Page, run: list[int], segs: list[list[list[int]]], x0: float, x1: float, h: float) -> list[int]:
+    """The lines whose gaps give the table its columns: all but those below the last line
+    with most of the columns that run across a gutter of the lines above them, i.e. the
+    summary rows (总分, 自评等级) whose labels are centred over merged cells."""
+    most = max(len(segs[k]) for k in run)
+    last = max(n for n, k in enumerate(run) if len(segs[k]) >= 0.6 * most)
+    upper = [[union([page.tokens[i].box for i in seg]) for seg in segs[k]] for k in run[: last + 1]]
+
+    def between(g: float, spans: list) -> bool:  # text on either side of the gutter
+        return any(b[2] < g for b in spans) and any(g < b[0] for b in spans)
+
+    # a gutter only one line shows may be a gap inside a cell ("项目 资金" over "（万元）")
+    gutters = [g for g in _gutters(page, [page.lines[k] for k in run[: last + 1]], x0, x1, h)
+               if sum(between(g, spans) for spans in upper) >= 2]
+
+    def crosses(k: int) -> bool:
+        spans = [union([page.tokens[i].box for i in seg]) for seg in segs[k]]
+        return any(b[0] < g < b[2] for b in spans for g in gutters)
+
+    return run[: last + 1] + [k for k in run[last + 1 :] if not crosses(k)]
 
 
 @dataclass
