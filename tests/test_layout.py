@@ -6,7 +6,7 @@ import random
 
 from service.document import Page, Token
 from service.geometry import group_lines, text_of
-from service.stages.layout import _cell_gap, _noisy_cell_gap, find_borderless_tables
+from service.stages.layout import _blocks, _cell_gap, _noisy_cell_gap, _segments, find_borderless_tables
 
 
 def test_exact_gaps_split_at_the_first_jump():
@@ -100,3 +100,33 @@ def test_a_summary_label_centred_over_merged_cells_keeps_the_columns_apart():
     assert first == {0: "患者满意度", 1: "≥", 2: "85%", 3: "80"}
     total = [(c.col, c.col_span, text_of(page.tokens, c.tokens)) for c in table.cells if c.row == 3]
     assert total == [(0, 2, "总分："), (3, 1, "95")]
+
+
+def test_full_width_punctuation_with_room_around_it_does_not_start_a_cell():
+    tokens: list[Token] = []
+    _line(tokens, "以服务型网站为主定位", 105, 100.0)
+    _line(tokens, "，通过购买服务方式", 105 + 10 * 7.0 + 3.5, 100.0)  # a gap of half a glyph before "，"
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    line = group_lines(page.tokens, range(len(tokens)))[0]
+    assert len(_segments(page, line, 0.45 * 7.0)) == 1
+
+
+def test_a_row_of_many_cells_after_paragraphs_starts_a_block():
+    """The goals (a label beside paragraphs, one segment a line) and then the indicator
+    header: too few columned lines to compare columns with, yet a new block."""
+    tokens: list[Token] = []
+    _line(tokens, "年度总体目标", 60, 100.0)
+    _line(tokens, "完成项目尾款支付。", 137, 100.0)
+    _line(tokens, "全年组织培训64期。", 330, 100.0)
+    _line(tokens, "完成年度相关设备的维保服务", 330, 109.0)
+    _line(tokens, "运维服务，技术支持。", 330, 118.0)
+    for top, cells in [(135.0, ("一级指标", "二级指标", "三级指标", "指标值", "得分", "偏差原因及改进措")),
+                       (151.0, ("产出指标", "数量指标", "培训人次", "≥16人次", "5", "——"))]:
+        for text, x in zip(cells, (55, 115, 212, 355, 420, 470)):
+            _line(tokens, text, x, top)
+    _line(tokens, "施", 470, 141.0)  # the header's last cell, wrapped
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * 7.0) for line in page.lines]
+    blocks = _blocks(page, list(range(len(page.lines))), segs, 7.0)
+    assert [len(b) for b in blocks] == [3, 3]

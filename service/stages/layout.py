@@ -72,13 +72,16 @@ def assign_tokens_to_cells(page: Page) -> list[int]:
 OPENING_PUNCT = set("（《「『【〔“‘")
 CLOSING_PUNCT = set("，。、；：！？）》」』】〕”’")
 CENTRED_PUNCT = set("：；·")
+PUNCT = OPENING_PUNCT | CLOSING_PUNCT | CENTRED_PUNCT
 
 
 def _segments(page: Page, line: list[int], gap: float) -> list[list[int]]:
     segs: list[list[int]] = [[line[0]]]
     for prev, cur in zip(line, line[1:]):
         allowed = gap
-        if page.tokens[prev].text[-1:] in CLOSING_PUNCT or page.tokens[cur].text[:1] in OPENING_PUNCT | CENTRED_PUNCT:
+        # Full-width punctuation sits anywhere in its square (fonts differ), so the gap
+        # around it may look wide; no cell begins with closing punctuation.
+        if page.tokens[prev].text[-1:] in CLOSING_PUNCT or page.tokens[cur].text[:1] in PUNCT:
             allowed += gap * 1.2
         if page.tokens[cur].box[0] - page.tokens[prev].box[2] > allowed:
             segs.append([cur])
@@ -195,7 +198,12 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
     for k in run:
         # the columns of the last few lines with columns (one-segment lines say nothing of them)
         columned = [j for j in current if len(segs[j]) >= 2][-6:]
-        if len(columned) >= 2:
+        # a row of many cells after paragraphs (the goals) that show too few columns to compare
+        after_paragraphs = len(current) >= 3 and len(segs[k]) >= 4 and max(len(segs[j]) for j in current) <= 3
+        if len(columned) < 2 and after_paragraphs:
+            blocks.append(current)
+            current = []
+        elif len(columned) >= 2:
             gutters = _gutters(page, [page.lines[j] for j in columned], x0, x1, h)
             spans = [union([page.tokens[i].box for i in seg]) for seg in segs[k]]
             crossed = sum(any(b[0] < g < b[2] for b in spans) for g in gutters)
