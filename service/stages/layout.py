@@ -9,6 +9,7 @@ run, rows from vertical spacing (see _borderless_rows).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,7 +170,7 @@ def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float)
     covered = np.zeros(n, dtype=bool)
     for line in lines:
         for seg in _segments(page, line, 0.45 * h):  # a segment covers its whole width, punctuation gaps too
-            b = union([page.tokens[i].box for i in seg])
+            b = _seg_box(page, seg)
             covered[max(0, int((b[0] - x0) / res)) : int((b[2] - x0) / res) + 1] = True
     edges, k = [], 0
     min_gutter = max(2.0, 0.4 * h) / res
@@ -198,18 +199,18 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
     for k in run:
         # the columns of the last few lines with columns (one-segment lines say nothing of them)
         columned = [j for j in current if len(segs[j]) >= 2][-6:]
-        # a row of many cells after paragraphs (the goals) that show too few columns to compare
-        after_paragraphs = len(current) >= 3 and len(segs[k]) >= 4 and max(len(segs[j]) for j in current) <= 3
-        if len(columned) < 2 and after_paragraphs:
-            blocks.append(current)
-            current = []
-        elif len(columned) >= 2:
+        if len(columned) < 2:
+            # a row of many cells after paragraphs (the goals) that show too few columns to compare
+            if len(current) >= 3 and len(segs[k]) >= 4 and max(len(segs[j]) for j in current) <= 3:
+                blocks.append(current)
+                current = []
+        else:
             gutters = _gutters(page, [page.lines[j] for j in columned], x0, x1, h)
-            spans = [union([page.tokens[i].box for i in seg]) for seg in segs[k]]
+            spans = [_seg_box(page, seg) for seg in segs[k]]
             crossed = sum(any(b[0] < g < b[2] for b in spans) for g in gutters)
             within = sum(spans[0][0] < g < spans[-1][2] for g in gutters)
             # and the other way round: the block's text runs across this line's gaps
-            above = [union([page.tokens[i].box for i in seg]) for j in columned for seg in segs[j]]
+            above = [_seg_box(page, seg) for j in columned for seg in segs[j]]
             gaps = [(a[2] + b[0]) / 2 for a, b in zip(spans, spans[1:])]
             bridged = sum(any(b[0] < g < b[2] for b in above) for g in gaps)
             if (crossed >= 2 and crossed >= 0.5 * within) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
@@ -256,10 +257,10 @@ def _with_aligned_ends(page: Page, block: list[int], multi: list[int], segs, h: 
 
 
 def _header_lines_above(page: Page, run: list[int], block: list[int], used: set[int], h: float) -> list[int]:
-    """Lines just above the block that overlap its first row by a quarter line or more: the upper lines of header cells
-    wrapped over two or three lines while their neighbours have one ("指标得" over "分（分）",
-    the others centred between). Wider than their column, they may run across a gutter, so
-    they join the table without shaping its columns."""
+    """Lines just above the block that overlap its first row by a quarter line or more: the
+    upper lines of header cells wrapped over two or three lines while their neighbours have
+    one ("指标得" over "分（分）", the others centred between). Wider than their column, they
+    may run across a gutter, so they join the table without shaping its columns."""
     above: list[int] = []
     k = run.index(block[0])
     x0 = min(page.tokens[i].box[0] for j in block for i in page.lines[j])
@@ -276,12 +277,16 @@ def _header_lines_above(page: Page, run: list[int], block: list[int], used: set[
     return above
 
 
+def _seg_box(page: Page, seg: list[int]) -> tuple[float, float, float, float]:
+    return union([page.tokens[i].box for i in seg])
+
+
 def _gap(page: Page, upper: int, lower: int) -> float:
     return min(page.tokens[i].box[1] for i in page.lines[lower]) - max(page.tokens[i].box[3] for i in page.lines[upper])
 
 
 def _table_from_lines(
-    page: Page, run: list[int], segs: list[list[list[int]]], h: float, loose: list[int] = ()
+    page: Page, run: list[int], segs: list[list[list[int]]], h: float, loose: Sequence[int] = ()
 ) -> Table | None:
     """A table of the lines ``run`` with columns at their gutters; each segment of the
     ``loose`` lines (above the run) goes to the column holding most of it."""
@@ -295,7 +300,7 @@ def _table_from_lines(
     pieces: list[_Piece] = []
     for k in list(loose) + run:
         for seg in segs[k]:
-            sb = union([page.tokens[i].box for i in seg])
+            sb = _seg_box(page, seg)
             cols = [c for c in range(len(edges) - 1) if sb[0] < edges[c + 1] and sb[2] > edges[c]]
             if k in loose and cols:
                 overlap = [min(sb[2], edges[c + 1]) - max(sb[0], edges[c]) for c in cols]
@@ -311,7 +316,7 @@ def _column_shaping(page: Page, run: list[int], segs: list[list[list[int]]], x0:
     summary rows (总分, 自评等级) whose labels are centred over merged cells."""
     most = max(len(segs[k]) for k in run)
     last = max(n for n, k in enumerate(run) if len(segs[k]) >= 0.6 * most)
-    upper = [[union([page.tokens[i].box for i in seg]) for seg in segs[k]] for k in run[: last + 1]]
+    upper = [[_seg_box(page, seg) for seg in segs[k]] for k in run[: last + 1]]
 
     def between(g: float, spans: list) -> bool:  # text on either side of the gutter
         return any(b[2] < g for b in spans) and any(g < b[0] for b in spans)
@@ -321,7 +326,7 @@ def _column_shaping(page: Page, run: list[int], segs: list[list[list[int]]], x0:
                if sum(between(g, spans) for spans in upper) >= 2]
 
     def crosses(k: int) -> bool:
-        spans = [union([page.tokens[i].box for i in seg]) for seg in segs[k]]
+        spans = [_seg_box(page, seg) for seg in segs[k]]
         return any(b[0] < g < b[2] for b in spans for g in gutters)
 
     return run[: last + 1] + [k for k in run[last + 1 :] if not crosses(k)]
