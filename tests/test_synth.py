@@ -111,6 +111,36 @@ def test_token_labels_match_truth(seed):
     assert [f["item"] for f in form["funds"]] == [t.replace("其中：", "").replace("其中:", "") for t in items]
 
 
+def test_shuffled_columns_print_an_order_no_named_order_has():
+    from training.synth.compose import indicator_columns
+    from training.synth.style import COLUMN_ORDERS
+
+    named = {tuple(cols) for cols in COLUMN_ORDERS.values()}
+    orders = set()
+    for seed in range(6):
+        gen = make_document(f"s{seed}", random.Random(seed), plan={"style": {"font": "noto_sans"}}, shuffled_columns=1.0)
+        assert gen.tags["column_order"] == "shuffled"
+        cols = gen.style.columns
+        assert tuple(cols) not in named
+        assert cols[cols[0] == "seq" :][:2] == ["level1", "level2"]  # the level columns stay in front
+        assert indicator_columns(random_spec(random.Random(0), FormType.project), gen.style) == cols
+        for group in (["op", "value", "unit"], ["target", "unit_col"]):  # printed together wherever they go
+            if set(group) <= set(cols):
+                k = cols.index(group[0])
+                assert cols[k : k + len(group)] == group
+        orders.add(tuple(cols))
+        # the truth still reads every indicator's fields, whatever the order
+        gen_cells = _cells(gen.pages)
+        names = [text for label, text in gen_cells.values() if label == "NAME"]
+        form = gen.truth["forms"][0]
+        assert any(ind["name"] in names for ind in form["indicators"] if ind["name"])
+    assert len(orders) >= 4
+    # without shuffling, the same seed draws exactly what it drew before
+    plain = make_document("p", random.Random(3), plan={"style": {"font": "noto_sans"}})
+    again = make_document("p", random.Random(3), plan={"style": {"font": "noto_sans"}}, shuffled_columns=0.0)
+    assert plain.truth == again.truth and plain.tags["column_order"] != "shuffled"
+
+
 def test_long_table_runs_over_pages_and_splits_rows():
     found_split = False
     for seed in range(20, 30):

@@ -78,6 +78,9 @@ class Recipe:
     train_docs: int = 700
     heldout_docs: int = 60
     dev_docs: int = 30
+    # share of training documents printed with their indicator columns in a random order: column
+    # positions then say nothing, so the model learns to read a column's header (WITHHELD stays unseen)
+    shuffled_columns: float = 0.5
     steps: int = 6000  # at most; see minutes
     minutes: float | None = 50.0  # training time budget (the schedule decays over whichever ends first)
     batch: int = 8
@@ -104,16 +107,23 @@ TINY = Recipe(
 
 
 def generate(out: Path, n: int, seed: int, exclude: dict[str, str] | None = None,
-             force: dict[str, str] | None = None) -> Path:
-    """Run training.synth (tokens only, no scans) unless the dataset is already there."""
-    if (out / "manifest.jsonl").exists() and len(list(out.glob("*/tokens.jsonl"))) >= n:
+             force: dict[str, str] | None = None, shuffled_columns: float = 0.0) -> Path:
+    """Run training.synth (tokens only, no scans) unless the same dataset is already there."""
+    request = {"n": n, "seed": seed, "exclude": exclude or {}, "force": force or {}, "shuffled_columns": shuffled_columns}
+    stamp = out / "request.json"
+    if stamp.exists() and json.loads(stamp.read_text()) == request and len(list(out.glob("*/tokens.jsonl"))) >= n:
         return out
     cmd = [sys.executable, "-m", "training.synth.build", "--out", str(out), "--n", str(n), "--seed", str(seed),
-           "--split", "train", "--no-scan"]
+           "--split", "train", "--no-scan", "--shuffled-columns", str(shuffled_columns)]
     cmd += [arg for k, v in (exclude or {}).items() for arg in ("--exclude-style", f"{k}={v}")]
     cmd += [arg for k, v in (force or {}).items() for arg in ("--style", f"{k}={v}")]
     log(" ".join(cmd))
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    stamp.write_text(json.dumps(request))
     return out
 
 
@@ -373,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.data:
         train_dir = Path(args.data)
     else:
-        train_dir = generate(work / "train", recipe.train_docs, recipe.seed, exclude=WITHHELD)
+        train_dir = generate(work / "train", recipe.train_docs, recipe.seed, exclude=WITHHELD,
+                             shuffled_columns=recipe.shuffled_columns)
     if args.heldout:
         heldout_dir: Path | None = Path(args.heldout)
     elif args.data:

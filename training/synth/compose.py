@@ -51,7 +51,7 @@ def fund_layout_for(spec: FormSpec, style: Style) -> list[tuple[str, str]]:
 
 
 def indicator_columns(spec: FormSpec, style: Style) -> list[str]:
-    cols = list(COLUMN_ORDERS[style.column_order])
+    cols = list(style.columns or COLUMN_ORDERS[style.column_order])
     if not spec.levels:
         cols = [c for c in cols if c not in ("level1", "level2")]
     return cols

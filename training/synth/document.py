@@ -20,7 +20,7 @@ from .content import LEVELS, FormSpec, IndicatorSpec, contract_text, random_spec
 from .fonts import Measurer
 from .layout import LaidPage, Layout, PageSetup
 from .render import draw_pdf
-from .style import Style, apply_extras, random_style
+from .style import Style, apply_extras, random_style, shuffle_columns
 
 A4 = (595.28, 841.89)
 
@@ -94,15 +94,23 @@ def _plant(spec: FormSpec, plan: dict) -> None:
 
 
 def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] | None = None,
-                  force: dict[str, str] | None = None, plan: dict | None = None) -> Generated:
+                  force: dict[str, str] | None = None, plan: dict | None = None,
+                  shuffled_columns: float = 0.0) -> Generated:
     """Draw and lay out one document. ``plan`` pins choices (tests and samples): n_forms,
-    form_types, n_indicators, rubric ("before" | "after" | None), style overrides."""
+    form_types, n_indicators, rubric ("before" | "after" | None), style overrides.
+    ``shuffled_columns``: the share of documents whose indicator columns are printed in a
+    random order (training data for the learned labeller; 0 leaves every other draw as it was)."""
     plan = plan or {}
     # print habits come from their own stream so adding one never reshuffles the content
-    extras = random.Random(hashlib.sha1(repr(rng.getstate()).encode()).hexdigest())
+    state = repr(rng.getstate())
+    extras = random.Random(hashlib.sha1(state.encode()).hexdigest())
     style = random_style(rng, exclude, force)
     if plan.get("extras", True):
         apply_extras(style, extras)
+    if shuffled_columns:
+        columns_rng = random.Random(hashlib.sha1((state + "/columns").encode()).hexdigest())
+        if columns_rng.random() < shuffled_columns:
+            shuffle_columns(style, columns_rng)
     for key, value in plan.get("style", {}).items():
         setattr(style, key, value)
     n_forms = plan.get("n_forms") or rng.choices([1, 2, 3], [8, 2, 1])[0]

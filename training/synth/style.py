@@ -88,7 +88,8 @@ class Style(BaseModel):
     size: float = 9.0
     orientation: str = "portrait"  # portrait | landscape
     table: str = "ruled"  # ruled | borderless
-    column_order: str = "standard"
+    column_order: str = "standard"  # a COLUMN_ORDERS id, or "shuffled" (see shuffle_columns)
+    columns: list[str] | None = None  # the indicator columns when shuffled; else COLUMN_ORDERS[column_order]
     headers: dict[str, str] = Field(default_factory=dict)
     fund_layout: str = "full"
     left_label: bool = True  # a merged 绩效指标 column left of the indicator table
@@ -207,6 +208,31 @@ def apply_extras(style: Style, rng: random.Random) -> None:
     style.title_extra = rng.choice([4.0, 6.0, 7.0, 8.0, 9.0])
     style.money_commas = rng.random() < 0.12
     style.rate_percent = rng.random() < 0.9
+
+
+# Columns printed as one group wherever they stand: a target split into 性质|值|单位, or value|计量单位.
+COLUMN_GROUPS = [("op", "value", "unit"), ("target", "unit_col")]
+
+
+def shuffle_columns(style: Style, rng: random.Random) -> None:
+    """Print the indicator columns after the level columns in a random order that no named
+    order has (so a withheld order stays unseen): a learned labeller must read the headers,
+    since no column sits anywhere by habit. The column_order tag becomes "shuffled"."""
+    base = COLUMN_ORDERS[style.column_order]
+    lead = [c for c in base if c in ("seq", "level1", "level2")]
+    blocks: list[list[str]] = []
+    for col in base:
+        if col in lead or any(col in g[1:] for g in COLUMN_GROUPS):
+            continue
+        group = next((g for g in COLUMN_GROUPS if g[0] == col), (col,))
+        blocks.append([c for c in group if c in base])
+    named = {tuple(cols) for cols in COLUMN_ORDERS.values()}
+    for _ in range(50):
+        rng.shuffle(blocks)
+        columns = lead + [c for block in blocks for c in block]
+        if tuple(columns) not in named:
+            style.columns, style.column_order = columns, "shuffled"
+            return
 
 
 def _tag(value: object) -> str:
