@@ -394,10 +394,13 @@ class KeywordLabeller:
             if is_marker(t):
                 self._set(page, cell.tokens, L.marker)
                 continue
-            if any(t.startswith(k) for k in BLOCK_KEYS) or (not table.ruled and any(t in k for k in BLOCK_LABELS)):
-                self._set(page, cell.tokens, L.key)  # a block's label, or a wrapped piece of one
-                continue
             a, b = self._rel(page, table, cell.box)
+            # a block's label, or (left of the columns) a wrapped piece of one: "标" of 绩效指|标,
+            # which elsewhere is the rest of a level cell cut by the page break
+            left = b <= first_value_x + 0.01
+            if any(t.startswith(k) for k in BLOCK_KEYS) or (not table.ruled and left and any(t in k for k in BLOCK_LABELS)):
+                self._set(page, cell.tokens, L.key)
+                continue
             if state.section == "funds":
                 if b <= first_value_x + 0.01 or any(k in t for k in FUND_ITEMS):
                     self._set(page, cell.tokens, L.fund_item)
