@@ -111,6 +111,23 @@ def test_full_width_punctuation_with_room_around_it_does_not_start_a_cell():
     assert len(_segments(page, line, 0.45 * 7.0)) == 1
 
 
+def test_the_rest_of_a_row_cut_by_the_page_break_stays_with_its_table():
+    """Short pieces at the top of a continuation page (标 | 方米 | 米, the ends of the
+    previous page's last row) are no paragraphs: the rows below do not split them off."""
+    tokens: list[Token] = []
+    _line(tokens, "续表", 400, 40.0)
+    for text, x in (("标", 115), ("方米", 355), ("米", 420)):
+        _line(tokens, text, x, 52.0)
+    _line(tokens, "进一步完善了减", 420, 64.0)
+    for top in (76.0, 92.0):
+        for text, x in zip(("产出指标", "数量指标", "培训人次", "≥16人次", "完成", "5"), (55, 115, 212, 355, 420, 490)):
+            _line(tokens, text, x, top)
+    page = Page(number=2, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * 7.0) for line in page.lines]
+    assert [len(b) for b in _blocks(page, list(range(len(page.lines))), segs, 7.0)] == [5]
+
+
 def test_a_row_of_many_cells_after_paragraphs_starts_a_block():
     """The goals (a label beside paragraphs, one segment a line) and then the indicator
     header: too few columned lines to compare columns with, yet a new block."""

@@ -200,8 +200,10 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
         # the columns of the last few lines with columns (one-segment lines say nothing of them)
         columned = [j for j in current if len(segs[j]) >= 2][-6:]
         if len(columned) < 2:
-            # a row of many cells after paragraphs (the goals) that show too few columns to compare
-            if len(current) >= 3 and len(segs[k]) >= 4 and max(len(segs[j]) for j in current) <= 3:
+            # a row of many cells after paragraphs (the goals) that show too few columns to compare;
+            # short pieces are no paragraphs (the rest of a row cut by the page break, above its table)
+            if (len(current) >= 3 and len(segs[k]) >= 4 and max(len(segs[j]) for j in current) <= 3
+                    and any(_seg_box(page, seg)[2] - _seg_box(page, seg)[0] > 8 * h for j in current for seg in segs[j])):
                 blocks.append(current)
                 current = []
         else:
