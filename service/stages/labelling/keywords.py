@@ -139,6 +139,12 @@ def match_column(text: str, columns: list[tuple[str, L]]) -> L | None:
     return None
 
 
+def _whole_key(text: str) -> bool:
+    """A column header printed in full (brackets aside): 二级指标, 分值（分）."""
+    t = re.sub(r"[（(].*?[）)]", "", text) or text
+    return any(t == key for key, _ in INDICATOR_COLUMNS + FUND_COLUMNS + GOAL_COLUMNS)
+
+
 def is_marker(text: str) -> bool:
     return any(m in text for m in MARKERS) and len(text) <= 8
 
@@ -328,10 +334,15 @@ class KeywordLabeller:
         return (cx0, box[1], cx1, box[3])
 
     def _header_tail(self, texts, prev_header) -> bool:
-        """A borderless header wraps onto a second line: each piece completes the key above."""
+        """A borderless header wraps onto a second line: each piece completes the key above.
+
+        A key printed whole (二级指标) needs no more than a bracketed aside (（分）); below
+        it sits the rest of a data cell cut by the page break (服务对象满|意度指标)."""
         for cell, t in texts:
             above = [ht for hc, ht in prev_header if min(hc.box[2], cell.box[2]) - max(hc.box[0], cell.box[0]) > 0]
             if not above or any(ch.isdigit() for ch in t) or len(t) > 6:
+                return False
+            if all(_whole_key(ht) for ht in above) and t[0] not in "（(":
                 return False
         return True
 
