@@ -18,7 +18,8 @@ def run_stages(pages) -> Document:
     return doc
 
 
-def two_page_form(page_builder, header_on_page2: bool = False, marker: str | None = "续上页", grade_label: str | None = None):
+def two_page_form(page_builder, header_on_page2: bool = False, marker: str | None = "续上页", grade_label: str | None = None,
+                  carried: str = "尾款已于次年支付"):
     p1 = page_builder(1)
     p1.line("项目支出绩效自评表", 220, 40).line("（2020年度）", 250, 62)
     p1.table(
@@ -62,7 +63,7 @@ def two_page_form(page_builder, header_on_page2: bool = False, marker: str | Non
         rows.append(IND_HEADER)
     first = len(rows)
     rows += [
-        [marker or "", "", "", "", "", "", "", "", "尾款已于次年支付"],
+        [marker or "", "", "", "", "", "", "", "", carried],
         [None, "效益指标", "社会效益指标", "保障云服务正常运行", "保障正常", "正常", "7", "6.00", "未开展满意度调查"],
         ["总分", None, None, None, None, None, "100", "91.40", "——"],
     ]
@@ -120,6 +121,12 @@ def test_continuation_with_repeated_header_and_no_marker(page_builder):
     assert len(form.indicators) == 4
     assert form.indicators[2].deviation.endswith("尾款已于次年支付")
     assert form.indicators[3].level2 == "社会效益指标"
+
+
+def test_a_sentence_end_alone_on_the_next_page_continues_the_row(page_builder):
+    form = run_stages(two_page_form(page_builder, carried="。")).forms[0]
+    assert form.indicators[2].deviation == "属于非紧急救助服务系统运行维护，延迟支付。"
+    assert len(form.indicators) == 4
 
 
 @pytest.mark.parametrize("label", ["评分等级", "评价等级", "绩效评价等级"])

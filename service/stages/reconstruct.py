@@ -329,12 +329,17 @@ class _FormBuilder:
         form = self._ensure(unit.page)
         parts = {name: unit.get(label) for label, name in INDICATOR_FIELDS.items() if unit.get(label)}
         has = {name for name, ps in parts.items() if any(clean_text(p.text) for p in ps)}
-        if not has:
-            return
         real_rows = [r for r in self.rows if not r.level_only]
         prev = real_rows[-1] if real_rows else None
-        form_has_weights = any(r.has("weight") or r.has("score") for r in self.rows)
         new_page = prev is not None and prev.last_page != unit.page.number
+        if not has:
+            # a sentence's last 。 wrapped alone (onto the next page, or low enough to seem a row) is no empty cell
+            ends = {name: ps for name, ps in parts.items() if name in ("name", "target", "actual", "deviation")
+                    and prev is not None and prev.has(name) and all(re.sub(r"\s+", "", p.text) == "。" for p in ps)}
+            if ends:
+                self._append(prev, ends, unit, continuation=True)
+            return
+        form_has_weights = any(r.has("weight") or r.has("score") for r in self.rows)
         if prev is not None and new_page and self._continues(prev, has, form_has_weights):
             self._append(prev, parts, unit, continuation=True)
             return
