@@ -21,6 +21,7 @@ from service.stages.labelling.classifier import (
     build_window,
     encode_tokens,
     split_box,
+    vote_cells,
     window_owners,
     window_spans,
 )
@@ -166,6 +167,29 @@ def test_bio_probabilities_fold_into_field_labels():
     folded = bio_to_field_probs(probs)
     assert LABELS[int(folded[0].argmax())] == "NAME"
     assert folded[0, LABELS.index("NAME")] == pytest.approx(0.6)
+
+
+def test_a_cell_takes_one_field_but_keys_and_cross_column_pieces_keep_theirs():
+    from service.document import Cell, Page, Table
+
+    def onehot(label: str, p: float = 0.9) -> np.ndarray:
+        v = np.full(len(LABELS), (1 - p) / (len(LABELS) - 1), dtype=np.float32)
+        v[LABELS.index(label)] = p
+        return v
+
+    texts = ["≥", "95", "%", "项目名称", "信", "息", "化", "12", "3"]
+    tokens = [Token(text=t, box=(10 * k, 10, 10 * k + 9, 20)) for k, t in enumerate(texts)]
+    page = Page(number=1, width=595, height=842, tokens=tokens)
+    page.tables = [
+        Table(box=(0, 0, 100, 30), cells=[Cell(box=(0, 0, 30, 30), row=0, col=0, tokens=[0, 1, 2]),
+                                          Cell(box=(30, 0, 80, 30), row=0, col=1, tokens=[3, 4, 5, 6])]),
+        Table(box=(0, 40, 100, 60), ruled=False, cells=[Cell(box=(70, 40, 90, 60), row=0, col=3, col_span=2, tokens=[7, 8])]),
+    ]
+    probs = [onehot("TARGET"), onehot("ACTUAL", 0.6), onehot("TARGET"), onehot("KEY"),
+             onehot("PROJECT_NAME"), onehot("DEPARTMENT", 0.5), onehot("PROJECT_NAME"), onehot("WEIGHT"), onehot("SCORE")]
+    vote_cells(page, probs)
+    labels = [LABELS[int(p.argmax())] for p in probs]
+    assert labels == ["TARGET"] * 3 + ["KEY"] + ["PROJECT_NAME"] * 3 + ["WEIGHT", "SCORE"]
 
 
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():

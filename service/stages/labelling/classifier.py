@@ -235,6 +235,24 @@ def bio_to_field_probs(bio_probs: np.ndarray) -> np.ndarray:
     return out
 
 
+def vote_cells(page: Page, probs: list[np.ndarray | None]) -> None:
+    """One field per table cell: the layout found the cell, so its characters share a field;
+    their probabilities, averaged by characters, outvote a stray misread. Keys keep their
+    own label (a ruled cell may print a key before its value), and so do the pieces of a
+    borderless segment that runs across columns."""
+    for table in page.tables:
+        for cell in table.cells:
+            if not table.ruled and cell.col_span > 1:
+                continue
+            body = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) != KEY_LABEL_INDEX]
+            if len(body) < 2:
+                continue
+            weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in body], dtype=np.float32)
+            mean = (np.stack([probs[i] for i in body]) * weights[:, None]).sum(axis=0) / weights.sum()
+            for i in body:
+                probs[i] = mean
+
+
 # ---------------------------------------------------------------- the labeller
 
 
@@ -293,6 +311,7 @@ class ClassifierLabeller:
     def label_page(self, page: Page, context: KeyContext | None = None) -> None:
         context = context or KeyContext(self.settings.context)
         probs = self.token_probs(page.tokens, page.width, page.height, context)
+        vote_cells(page, probs)
         for token, p in zip(page.tokens, probs):
             if p is None:  # whitespace only: nothing to read
                 token.label, token.label_confidence = FieldLabel.other.value, 1.0
