@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from service.document import Page, Token
 from service.geometry import group_lines, text_of
-from service.stages.layout import _blocks, _cell_gap, _noisy_cell_gap, _segments, find_borderless_tables
+from service.stages.layout import _blocks, _cell_gap, _noisy_cell_gap, _page_line_gap, _segments, find_borderless_tables
 
 
 def test_exact_gaps_split_at_the_first_jump():
@@ -147,3 +149,28 @@ def test_a_row_of_many_cells_after_paragraphs_starts_a_block():
     segs = [_segments(page, line, 0.45 * 7.0) for line in page.lines]
     blocks = _blocks(page, list(range(len(page.lines))), segs, 7.0)
     assert [len(b) for b in blocks] == [3, 3]
+
+
+def test_the_page_shows_its_line_gap_where_text_wraps():
+    """A paragraph whose lines are 1.05 characters apart (OCR boxes are taller than the
+    type): the page's line gap is 0.05 of a character, so row gaps of 0.5 (under the 0.6
+    of a fixed rule) are told from it."""
+    tokens: list[Token] = []
+    h = 10.0
+    for k in range(6):
+        _line(tokens, "一二三四五六七八九十一二", 60, 100.0 + k * 1.05 * h, size=h)  # a paragraph
+    for k in range(8):
+        top = 200.0 + k * 1.8 * h
+        for text, x in (("产出指标", 60), ("数量", 120), ("≥16人次", 220), ("5", 320)):
+            _line(tokens, text, x, top, size=h)
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * h) for line in page.lines]
+    assert _page_line_gap(page, segs, h) == pytest.approx(0.05 * h, abs=0.02 * h)
+    gaps = [0.5 * h] * 7  # rows printed closer than these, as on many scans
+    assert _noisy_cell_gap(gaps, h, _page_line_gap(page, segs, h)) < 0.5 * h < _noisy_cell_gap(gaps, h)
+    # rows alone show no line gap: the lowest pitch there is the rows'
+    rows_only = Page(number=2, width=595, height=842, text_source="ocr", tokens=tokens[12 * 6 :])
+    rows_only.lines = group_lines(rows_only.tokens, range(len(rows_only.tokens)))
+    segs = [_segments(rows_only, line, 0.45 * h) for line in rows_only.lines]
+    assert _page_line_gap(rows_only, segs, h) is None

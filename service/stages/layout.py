@@ -143,6 +143,7 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
     if current:
         runs.append(current)
 
+    line_gap = _page_line_gap(page, segs, h) if page.text_source == "ocr" else None
     used: set[int] = set()
     for run in runs:
         for block in _blocks(page, run, segs, h):
@@ -151,7 +152,7 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
                 continue
             block = _with_aligned_ends(page, block, multi, segs, h)
             wrapped_header = _header_lines_above(page, run, block, used, h)
-            table = _table_from_lines(page, block, segs, h, wrapped_header)
+            table = _table_from_lines(page, block, segs, h, wrapped_header, line_gap)
             if table is not None:
                 page.tables.append(table)
                 used.update(block + wrapped_header)
@@ -287,8 +288,33 @@ def _gap(page: Page, upper: int, lower: int) -> float:
     return min(page.tokens[i].box[1] for i in page.lines[lower]) - max(page.tokens[i].box[3] for i in page.lines[upper])
 
 
+def _page_line_gap(page: Page, segs: list[list[list[int]]], h: float) -> float | None:
+    """The gap between two lines of one paragraph or cell on this page, centre to centre
+    less a character height (as `_borderless_rows` measures OCR boxes): the lowest cluster
+    of the distances from each text segment to the next one below it. Print styles space
+    lines from 1.15 to 1.5 times the type size, and OCR boxes are taller than the type, so
+    the gap says more than any fixed share of the character height. None where the page
+    shows no such lines (its lowest cluster then is its row pitch)."""
+    boxes = [(k, _seg_box(page, seg)) for k, line_segs in enumerate(segs) for seg in line_segs]
+    pitches = []
+    for k, b in boxes:
+        below = [d for j, d in boxes if j > k and d[1] > b[1]
+                 and min(b[2], d[2]) - max(b[0], d[0]) > 0.5 * min(b[2] - b[0], d[2] - d[0])]
+        if below:
+            d = min(below, key=lambda box: box[1])
+            pitches.append(((d[1] + d[3]) - (b[1] + b[3])) / 2 / h)
+    pitches = sorted(p for p in pitches if 0.8 <= p <= 2.5)
+    # the lowest five or more within 0.15 of a character of each other (a stray few are noise)
+    cluster = next((c for c in ([q for q in pitches if p <= q <= p + 0.15] for p in pitches) if len(c) >= 5), None)
+    if cluster is None:
+        return None
+    gap = (float(np.median(cluster)) - 1.0) * h
+    return gap if gap <= 0.45 * h else None
+
+
 def _table_from_lines(
-    page: Page, run: list[int], segs: list[list[list[int]]], h: float, loose: Sequence[int] = ()
+    page: Page, run: list[int], segs: list[list[list[int]]], h: float, loose: Sequence[int] = (),
+    line_gap: float | None = None,
 ) -> Table | None:
     """A table of the lines ``run`` with columns at their gutters; each segment of the
     ``loose`` lines (above the run) goes to the column holding most of it."""
@@ -308,7 +334,7 @@ def _table_from_lines(
                 overlap = [min(sb[2], edges[c + 1]) - max(sb[0], edges[c]) for c in cols]
                 cols = [cols[int(np.argmax(overlap))]]
             pieces.append(_Piece(cols[0] if cols else 0, max(1, len(cols)), sb, list(seg)))
-    cells, row_edges = _borderless_rows(page, pieces, h)
+    cells, row_edges = _borderless_rows(page, pieces, h, line_gap)
     return Table(box=union([c.box for c in cells]), ruled=False, row_edges=row_edges, col_edges=edges, cells=cells)
 
 
@@ -352,7 +378,7 @@ class _Piece:
         return (self.box[1] + self.box[3]) / 2
 
 
-def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[Cell], list[float]]:
+def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float | None = None) -> tuple[list[Cell], list[float]]:
     """Stack a column's lines into cells and cells into rows, from vertical spacing alone.
 
     Lines of one cell sit one line pitch apart; rows are further apart (cell padding).
@@ -377,7 +403,7 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float) -> tuple[list[C
         for a, b in zip(col, col[1:])
         if min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]) > 0
     ]
-    limit = _noisy_cell_gap(gaps, h) if scanned else _cell_gap(gaps, h)
+    limit = _noisy_cell_gap(gaps, h, line_gap) if scanned else _cell_gap(gaps, h)
     stacked: dict[int, list[_Piece]] = {}
     for col, column in by_col.items():
         cells: list[_Piece] = []
@@ -470,12 +496,15 @@ def _cell_gap(gaps: list[float], h: float) -> float:
     return 0.6 * h
 
 
-def _noisy_cell_gap(gaps: list[float], h: float) -> float:
+def _noisy_cell_gap(gaps: list[float], h: float, line_gap: float | None = None) -> float:
     """`_cell_gap` for OCR boxes, whose jitter fills the jump between line and row gaps.
 
     The gaps up to a character height still fall into the two groups; the best two-way
     split of them (Otsu's) separates the groups when they are far apart for their spread.
+    Its lower group must be line gaps: no wider than the page's own (``line_gap``, see
+    `_page_line_gap`) by a fifth of a character, or without that measure, 0.6 of one.
     """
+    most = line_gap + 0.2 * h if line_gap is not None else 0.6 * h
     ordered = sorted(g for g in gaps if -0.5 * h < g <= 1.0 * h)
     values = np.array(ordered)
     best, split = 0.0, None
@@ -486,9 +515,9 @@ def _noisy_cell_gap(gaps: list[float], h: float) -> float:
     if split is not None:
         low, high = values[:split], values[split:]
         spread = max(float(np.sqrt((low.var() * len(low) + high.var() * len(high)) / len(values))), 0.05 * h)
-        if high.mean() - low.mean() >= max(1.5, 0.2 * h, 3 * spread) and low.mean() <= 0.6 * h:
+        if high.mean() - low.mean() >= max(1.5, 0.2 * h, 3 * spread) and low.mean() <= most:
             return float(low[-1] + high[0]) / 2
-    return 0.6 * h
+    return most
 
 
 def _merged_blocks(cells: list[_Piece], bands: list[list[float]]) -> list[int]:
