@@ -21,7 +21,8 @@ from service.stages.labelling.classifier import (
     build_window,
     encode_tokens,
     split_box,
-    vote_cells,
+    vote_columns,
+    vote_units,
     window_owners,
     window_spans,
 )
@@ -187,9 +188,34 @@ def test_a_cell_takes_one_field_but_keys_and_cross_column_pieces_keep_theirs():
     ]
     probs = [onehot("TARGET"), onehot("ACTUAL", 0.6), onehot("TARGET"), onehot("KEY"),
              onehot("PROJECT_NAME"), onehot("DEPARTMENT", 0.5), onehot("PROJECT_NAME"), onehot("WEIGHT"), onehot("SCORE")]
-    vote_cells(page, probs)
+    vote_units(page, probs)
     labels = [LABELS[int(p.argmax())] for p in probs]
     assert labels == ["TARGET"] * 3 + ["KEY"] + ["PROJECT_NAME"] * 3 + ["WEIGHT", "SCORE"]
+
+
+def test_two_columns_read_as_one_field_part_the_less_sure_takes_its_next_best():
+    from service.document import Cell, Page, Table
+
+    def probs_of(**p: float) -> np.ndarray:
+        v = np.full(len(LABELS), 0.001, dtype=np.float32)
+        for label, q in p.items():
+            v[LABELS.index(label)] = q
+        return v
+
+    # 指标权重（分） read as a score column: its cells lean to SCORE, with WEIGHT second
+    tokens, cells, probs = [], [], []
+    for row in range(3):
+        for col, p in ((0, probs_of(NAME=0.9)), (1, probs_of(SCORE=0.6, WEIGHT=0.35)), (2, probs_of(SCORE=0.95))):
+            tokens.append(Token(text="5", box=(100 * col, 20 * row, 100 * col + 9, 20 * row + 9)))
+            cells.append(Cell(box=(100 * col, 20 * row, 100 * col + 90, 20 * row + 18), row=row, col=col, tokens=[len(tokens) - 1]))
+            probs.append(p)
+    tokens.append(Token(text="总", box=(0, 60, 9, 69)))  # a key in the name column stays a key
+    cells.append(Cell(box=(0, 60, 90, 78), row=3, col=0, tokens=[len(tokens) - 1]))
+    probs.append(probs_of(KEY=0.9))
+    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 300, 80), cells=cells)])
+    vote_columns(page, probs)
+    labels = [LABELS[int(p.argmax())] for p in probs]
+    assert labels == ["NAME", "WEIGHT", "SCORE"] * 3 + ["KEY"]
 
 
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from ...document import Document, Page, Token
-from ...geometry import group_lines
-from ...labels import BIO_TAGS, LABELS, FieldLabel
+from ...geometry import char_height, group_lines
+from ...labels import BIO_TAGS, INDICATOR_FIELDS, LABELS, FieldLabel
 from ...registry import register
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
@@ -235,22 +235,72 @@ def bio_to_field_probs(bio_probs: np.ndarray) -> np.ndarray:
     return out
 
 
-def vote_cells(page: Page, probs: list[np.ndarray | None]) -> None:
-    """One field per table cell: the layout found the cell, so its characters share a field;
-    their probabilities, averaged by characters, outvote a stray misread. Keys keep their
-    own label (a ruled cell may print a key before its value), and so do the pieces of a
-    borderless segment that runs across columns."""
+def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
+    """One field per unit of text the layout found: a table cell, or a run of a loose text
+    line between keys and wide gaps. Their characters' probabilities, averaged by
+    characters, outvote a stray misread (a title's 0 and 年 left out of it, four characters
+    of a 单位名称 line taken for the project name). Keys keep their own label (a ruled cell
+    may print a key before its value), and so do the pieces of a borderless segment that
+    runs across columns."""
     for table in page.tables:
         for cell in table.cells:
-            if not table.ruled and cell.col_span > 1:
-                continue
-            body = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) != KEY_LABEL_INDEX]
-            if len(body) < 2:
-                continue
-            weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in body], dtype=np.float32)
-            mean = (np.stack([probs[i] for i in body]) * weights[:, None]).sum(axis=0) / weights.sum()
-            for i in body:
-                probs[i] = mean
+            if table.ruled or cell.col_span == 1:
+                _vote(page, probs, cell.tokens)
+    h = char_height(page.tokens, [i for line in page.lines for i in line])
+    for line in page.lines:
+        run: list[int] = []
+        for i in sorted(line, key=lambda i: page.tokens[i].box[0]):
+            key = probs[i] is not None and int(probs[i].argmax()) == KEY_LABEL_INDEX
+            if run and (key or page.tokens[i].box[0] - page.tokens[run[-1]].box[2] > h):
+                _vote(page, probs, run)
+                run = []
+            if not key:
+                run.append(i)
+        _vote(page, probs, run)
+
+
+# Indicator columns: each field has one column, but a target may be printed over several
+# (性质 | 值 | 单位).
+COLUMN_FIELDS = [LABELS.index(f.value) for f in INDICATOR_FIELDS]
+REPEATABLE = {LABELS.index(FieldLabel.target.value)}
+
+
+def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
+    """One field per indicator column: a table's columns mean what their headers say, on
+    every row. The cells of a column read as an indicator field pool their probabilities, and the columns take fields one each, the surest first, so that two
+    columns both read mostly as 得分 part: the less sure takes its next best field."""
+    for table in page.tables:
+        columns: dict[int, list[list[int]]] = {}
+        for cell in table.cells:
+            body = [i for i in cell.tokens if probs[i] is not None]
+            if (table.ruled or cell.col_span == 1) and body and int(probs[body[0]].argmax()) in COLUMN_FIELDS:
+                columns.setdefault(cell.col, []).append(body)
+        columns = {col: cells for col, cells in columns.items() if len(cells) >= 2}
+        means = {col: np.mean([np.mean([probs[i] for i in cell], axis=0) for cell in cells], axis=0)
+                 for col, cells in columns.items()}
+        options = sorted(((float(m[f]), col, f) for col, m in means.items() for f in COLUMN_FIELDS), reverse=True)
+        chosen: dict[int, int] = {}
+        taken: set[int] = set()
+        for _, col, f in options:
+            if col not in chosen and (f in REPEATABLE or f not in taken):
+                chosen[col] = f
+                taken.add(f)
+        for col, f in chosen.items():
+            for cell in columns[col]:
+                for i in cell:
+                    p = np.zeros_like(probs[i])
+                    p[f] = means[col][f]
+                    probs[i] = p
+
+
+def _vote(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> None:
+    body = [i for i in ids if probs[i] is not None and int(probs[i].argmax()) != KEY_LABEL_INDEX]
+    if len(body) < 2:
+        return
+    weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in body], dtype=np.float32)
+    mean = (np.stack([probs[i] for i in body]) * weights[:, None]).sum(axis=0) / weights.sum()
+    for i in body:
+        probs[i] = mean
 
 
 # ---------------------------------------------------------------- the labeller
@@ -311,7 +361,8 @@ class ClassifierLabeller:
     def label_page(self, page: Page, context: KeyContext | None = None) -> None:
         context = context or KeyContext(self.settings.context)
         probs = self.token_probs(page.tokens, page.width, page.height, context)
-        vote_cells(page, probs)
+        vote_units(page, probs)
+        vote_columns(page, probs)
         for token, p in zip(page.tokens, probs):
             if p is None:  # whitespace only: nothing to read
                 token.label, token.label_confidence = FieldLabel.other.value, 1.0
