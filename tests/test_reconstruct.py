@@ -198,3 +198,18 @@ def test_a_bracket_wrapped_alone_onto_the_last_line_closes_what_is_open():
     assert close_wrapped_bracket(["培训人数达到12", "8"]) == "培训人数达到128"
     assert close_wrapped_bracket(["指标（一）", "8"]) == "指标（一）8"
     assert close_wrapped_bracket(["产出指标（47分"]) == "产出指标（47分"
+
+
+def test_a_key_printed_in_a_value_cell_is_left_out_of_the_value():
+    from service.document import Page, Token
+    from service.stages.reconstruct import _cell_part
+
+    text = "实施单位南京市体育局"
+    tokens = [Token(text=ch, box=(10 * k, 0, 10 * k + 9, 9), label="KEY" if k < 4 else "IMPLEMENTING_UNIT")
+              for k, ch in enumerate(text)]
+    page = Page(number=1, width=595, height=842, tokens=tokens)
+    assert _cell_part(page, list(range(len(tokens)))).text == "南京市体育局"
+    # a character read as a key inside a value stays: 产出指标 is a level, not a key and a value
+    for k, token in enumerate(tokens):
+        token.label = "KEY" if k == 3 else "LEVEL1"
+    assert _cell_part(page, list(range(len(tokens)))).text == text

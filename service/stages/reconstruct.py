@@ -132,6 +132,18 @@ def _majority(page: Page, ids: list[int]) -> L:
     return L(counts.most_common(1)[0][0])
 
 
+def _cell_part(page: Page, ids: list[int]) -> "Part":
+    """A ruled cell as one field; a key printed at the start of the cell before its value
+    (实施单位南京市体育局, the rule between them missing) is left out of the value."""
+    label = _majority(page, ids)
+    if label is not L.key:
+        ordered = [i for line in group_lines(page.tokens, ids) for i in line]
+        lead = next((n for n, i in enumerate(ordered) if page.tokens[i].label != L.key.value), len(ordered))
+        if 2 <= lead < len(ordered):
+            ids = ordered[lead:]
+    return Part(label, page, list(ids))
+
+
 def _units(page: Page) -> list[Unit]:
     units: list[Unit] = []
     for line in page.lines:
@@ -143,7 +155,7 @@ def _units(page: Page) -> list[Unit]:
                 if cell.tokens:
                     rows.setdefault(cell.row, []).append(cell)
             for r, cells in rows.items():
-                parts = [Part(_majority(page, c.tokens), page, list(c.tokens)) for c in cells]
+                parts = [_cell_part(page, c.tokens) for c in cells]
                 top = min(c.box[1] for c in cells)
                 bottom = min(c.box[3] for c in cells)
                 units.append(Unit(page, top, bottom, parts, ruled=True, table_id=t_id))

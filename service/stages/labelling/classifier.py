@@ -293,6 +293,27 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
                     probs[i] = p
 
 
+TOTALS = {LABELS.index(FieldLabel.weight.value): LABELS.index(FieldLabel.total_weight.value),
+          LABELS.index(FieldLabel.score.value): LABELS.index(FieldLabel.total_score.value)}
+ROW_NAMES = {LABELS.index(f.value) for f in (FieldLabel.level1, FieldLabel.level2, FieldLabel.name)}
+
+
+def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A table row read as a total somewhere (总分 | 100 | 95.5) and naming no indicator is
+    a total row throughout: its 分值 and 得分 cells are the totals, not an indicator's."""
+    for table in page.tables:
+        rows: dict[int, list[int]] = {}
+        for cell in table.cells:
+            rows.setdefault(cell.row, []).extend(i for i in cell.tokens if probs[i] is not None)
+        for ids in rows.values():
+            labels = {int(probs[i].argmax()) for i in ids}
+            if labels & set(TOTALS.values()) and not labels & ROW_NAMES:
+                for i in ids:
+                    k = int(probs[i].argmax())
+                    if k in TOTALS:
+                        probs[i][TOTALS[k]], probs[i][k] = probs[i][k], probs[i][TOTALS[k]]
+
+
 def _vote(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> None:
     body = [i for i in ids if probs[i] is not None and int(probs[i].argmax()) != KEY_LABEL_INDEX]
     if len(body) < 2:
@@ -363,6 +384,7 @@ class ClassifierLabeller:
         probs = self.token_probs(page.tokens, page.width, page.height, context)
         vote_units(page, probs)
         vote_columns(page, probs)
+        total_rows(page, probs)
         for token, p in zip(page.tokens, probs):
             if p is None:  # whitespace only: nothing to read
                 token.label, token.label_confidence = FieldLabel.other.value, 1.0
