@@ -219,7 +219,7 @@ def test_two_columns_read_as_one_field_part_the_less_sure_takes_its_next_best():
     assert labels == ["NAME", "WEIGHT", "SCORE"] * 3 + ["KEY"]
 
 
-def test_a_row_read_as_a_total_and_naming_no_indicator_holds_the_totals():
+def test_a_row_naming_no_indicator_but_holding_a_key_or_a_total_holds_the_totals():
     from service.document import Cell, Page, Table
 
     def probs_of(label: str) -> np.ndarray:
@@ -228,16 +228,17 @@ def test_a_row_read_as_a_total_and_naming_no_indicator_holds_the_totals():
         return v
 
     rows = [[("NAME", "培训人次"), ("WEIGHT", "5"), ("SCORE", "4")],  # an indicator: left alone
-            [("KEY", "总分"), ("TOTAL_WEIGHT", "100"), ("SCORE", "95.5")]]
+            [("KEY", "总分"), ("TOTAL_WEIGHT", "100"), ("SCORE", "95.5")],
+            [("KEY", "合计"), ("WEIGHT", "100"), ("SCORE", "95.5")]]
     tokens, cells, probs = [], [], []
     for r, row in enumerate(rows):
         for c, (label, text) in enumerate(row):
             tokens.append(Token(text=text, box=(100 * c, 20 * r, 100 * c + 30, 20 * r + 9)))
             cells.append(Cell(box=(100 * c, 20 * r, 100 * c + 90, 20 * r + 18), row=r, col=c, tokens=[len(tokens) - 1]))
             probs.append(probs_of(label))
-    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 300, 40), cells=cells)])
+    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 300, 60), cells=cells)])
     total_rows(page, probs)
-    assert [LABELS[int(p.argmax())] for p in probs] == ["NAME", "WEIGHT", "SCORE", "KEY", "TOTAL_WEIGHT", "TOTAL_SCORE"]
+    assert [LABELS[int(p.argmax())] for p in probs] == ["NAME", "WEIGHT", "SCORE"] + ["KEY", "TOTAL_WEIGHT", "TOTAL_SCORE"] * 2
 
 
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():

@@ -299,15 +299,16 @@ ROW_NAMES = {LABELS.index(f.value) for f in (FieldLabel.level1, FieldLabel.level
 
 
 def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
-    """A table row read as a total somewhere (总分 | 100 | 95.5) and naming no indicator is
-    a total row throughout: its 分值 and 得分 cells are the totals, not an indicator's."""
+    """A table row that names no indicator but holds a key or a total (总分 | 100 | 95.5) is a
+    total row throughout: its 分值 and 得分 cells are the totals, not an indicator's (every
+    indicator row has a name, printed or carried from the row it continues, which holds no key)."""
     for table in page.tables:
         rows: dict[int, list[int]] = {}
         for cell in table.cells:
             rows.setdefault(cell.row, []).extend(i for i in cell.tokens if probs[i] is not None)
         for ids in rows.values():
             labels = {int(probs[i].argmax()) for i in ids}
-            if labels & set(TOTALS.values()) and not labels & ROW_NAMES:
+            if labels & (set(TOTALS.values()) | {KEY_LABEL_INDEX}) and not labels & ROW_NAMES:
                 for i in ids:
                     k = int(probs[i].argmax())
                     if k in TOTALS:
