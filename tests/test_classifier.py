@@ -241,6 +241,25 @@ def test_a_row_naming_no_indicator_but_holding_a_key_or_a_total_holds_the_totals
     assert [LABELS[int(p.argmax())] for p in probs] == ["NAME", "WEIGHT", "SCORE"] + ["KEY", "TOTAL_WEIGHT", "TOTAL_SCORE"] * 2
 
 
+def test_a_key_character_inside_a_value_is_the_values():
+    from service.document import Page
+
+    def probs_of(label: str) -> np.ndarray:
+        v = np.full(len(LABELS), 0.01, dtype=np.float32)
+        v[LABELS.index(label)] = 0.8
+        return v
+
+    line = [("（", "TITLE"), ("2", "TITLE"), ("0", "TITLE"), ("2", "TITLE"), ("2", "TITLE"), ("年", "KEY"), ("度", "TITLE"), ("）", "TITLE")]
+    keys = [("项", "KEY"), ("目", "KEY"), ("名", "KEY"), ("称", "KEY"), ("信", "PROJECT_NAME"), ("息", "PROJECT_NAME")]
+    tokens = [Token(text=t, box=(10 * k, 10, 10 * k + 9, 19)) for k, (t, _) in enumerate(line)]
+    tokens += [Token(text=t, box=(10 * k, 40, 10 * k + 9, 49)) for k, (t, _) in enumerate(keys)]
+    page = Page(number=1, width=595, height=842, tokens=tokens)
+    page.lines = [list(range(len(line))), list(range(len(line), len(tokens)))]
+    probs = [probs_of(label) for _, label in line + keys]
+    vote_units(page, probs)
+    assert [LABELS[int(p.argmax())] for p in probs] == ["TITLE"] * 8 + ["KEY"] * 4 + ["PROJECT_NAME"] * 2
+
+
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():
     from training.token_data import PageSample, bio_tags
 

@@ -238,16 +238,19 @@ def bio_to_field_probs(bio_probs: np.ndarray) -> np.ndarray:
 def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
     """One field per unit of text the layout found: a table cell, or a run of a loose text
     line between keys and wide gaps. Their characters' probabilities, averaged by
-    characters, outvote a stray misread (a title's 0 and 年 left out of it, four characters
-    of a 单位名称 line taken for the project name). Keys keep their own label (a ruled cell
-    may print a key before its value), and so do the pieces of a borderless segment that
-    runs across columns."""
+    characters, outvote a stray misread (a title's 0 left out of it, four characters of a
+    单位名称 line taken for the project name). Keys keep their own label (a ruled cell may
+    print a key before its value), and so do the pieces of a borderless segment that runs
+    across columns; but one or two key characters inside a value (年 of （2022年度）, 标 of
+    产出指标（42分）) are the value's: no key is printed inside a value."""
+    h = char_height(page.tokens, [i for line in page.lines for i in line])
     for table in page.tables:
         for cell in table.cells:
+            _keys_inside_values(page, probs, [i for line in group_lines(page.tokens, cell.tokens) for i in line], h)
             if table.ruled or cell.col_span == 1:
                 _vote(page, probs, cell.tokens)
-    h = char_height(page.tokens, [i for line in page.lines for i in line])
     for line in page.lines:
+        _keys_inside_values(page, probs, sorted(line, key=lambda i: page.tokens[i].box[0]), h)
         run: list[int] = []
         for i in sorted(line, key=lambda i: page.tokens[i].box[0]):
             key = probs[i] is not None and int(probs[i].argmax()) == KEY_LABEL_INDEX
@@ -313,6 +316,25 @@ def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
                     k = int(probs[i].argmax())
                     if k in TOTALS:
                         probs[i][TOTALS[k]], probs[i][k] = probs[i][k], probs[i][TOTALS[k]]
+
+
+def _keys_inside_values(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int], h: float) -> None:
+    """One or two KEY characters between two characters of one field, close on both sides, take that field."""
+    ids = [i for i in ordered if probs[i] is not None]
+    labels = [int(probs[i].argmax()) for i in ids]
+    other = LABELS.index(FieldLabel.other.value)
+    for n in range(1, len(ids) - 1):
+        if labels[n] != KEY_LABEL_INDEX or labels[n - 1] in (KEY_LABEL_INDEX, other):
+            continue
+        end = n + 1 if labels[n + 1] != KEY_LABEL_INDEX else n + 2
+        if end >= len(ids) or labels[end] != labels[n - 1]:
+            continue
+        chain = ids[n - 1 : end + 1]
+        if all(page.tokens[b].box[0] - page.tokens[a].box[2] <= h for a, b in zip(chain, chain[1:])
+               if abs(page.tokens[b].box[1] - page.tokens[a].box[1]) < 0.5 * h):
+            for k in range(n, end):
+                probs[ids[k]] = probs[ids[n - 1]].copy()
+                labels[k] = labels[n - 1]
 
 
 def _vote(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> None:
