@@ -204,7 +204,7 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
             # a row of many cells after paragraphs (the goals) that show too few columns to compare;
             # short pieces are no paragraphs (the rest of a row cut by the page break, above its table)
             if (len(current) >= 3 and len(segs[k]) >= 4 and max(len(segs[j]) for j in current) <= 3
-                    and any(_seg_box(page, seg)[2] - _seg_box(page, seg)[0] > 8 * h for j in current for seg in segs[j])):
+                    and max(b[2] - b[0] for b in (_seg_box(page, seg) for j in current for seg in segs[j])) > 8 * h):
                 blocks.append(current)
                 current = []
         else:
@@ -272,7 +272,7 @@ def _header_lines_above(page: Page, run: list[int], block: list[int], used: set[
         upper, lower = run[k - 1], (above[0] if above else block[0])
         if upper in used:
             break
-        box = union([page.tokens[i].box for i in page.lines[upper]])
+        box = _seg_box(page, page.lines[upper])
         if _gap(page, upper, lower) > -0.25 * h or box[0] < x0 - h or box[2] > x1 + h:
             break
         above.insert(0, upper)

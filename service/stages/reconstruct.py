@@ -132,7 +132,7 @@ def _majority(page: Page, ids: list[int]) -> L:
     return L(counts.most_common(1)[0][0])
 
 
-def _cell_part(page: Page, ids: list[int]) -> "Part":
+def _cell_part(page: Page, ids: list[int]) -> Part:
     """A ruled cell as one field; a key printed at the start of the cell before its value
     (实施单位南京市体育局, the rule between them missing) is left out of the value."""
     label = _majority(page, ids)

@@ -250,9 +250,10 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
             if table.ruled or cell.col_span == 1:
                 _vote(page, probs, cell.tokens)
     for line in page.lines:
-        _keys_inside_values(page, probs, sorted(line, key=lambda i: page.tokens[i].box[0]), h)
+        ordered = sorted(line, key=lambda i: page.tokens[i].box[0])
+        _keys_inside_values(page, probs, ordered, h)
         run: list[int] = []
-        for i in sorted(line, key=lambda i: page.tokens[i].box[0]):
+        for i in ordered:
             key = probs[i] is not None and int(probs[i].argmax()) == KEY_LABEL_INDEX
             if run and (key or page.tokens[i].box[0] - page.tokens[run[-1]].box[2] > h):
                 _vote(page, probs, run)
@@ -270,8 +271,9 @@ REPEATABLE = {LABELS.index(FieldLabel.target.value)}
 
 def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
     """One field per indicator column: a table's columns mean what their headers say, on
-    every row. The cells of a column read as an indicator field pool their probabilities, and the columns take fields one each, the surest first, so that two
-    columns both read mostly as 得分 part: the less sure takes its next best field."""
+    every row. The cells of a column read as an indicator field pool their probabilities,
+    and the columns take fields one each, the surest first, so that two columns both read
+    mostly as 得分 part: the less sure takes its next best field."""
     for table in page.tables:
         columns: dict[int, list[list[int]]] = {}
         for cell in table.cells:

@@ -413,7 +413,7 @@ class KeywordLabeller:
                 self._set(page, cell.tokens, L.key)
                 continue
             if state.section == "funds":
-                if b <= first_value_x + 0.01 or any(k in t for k in FUND_ITEMS):
+                if left or any(k in t for k in FUND_ITEMS):
                     self._set(page, cell.tokens, L.fund_item)
                     continue
             if t in ("定量", "定性"):  # an indicator's kind (指标性质), never its target
