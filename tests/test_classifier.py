@@ -309,7 +309,8 @@ def tiny_model(tmp_path_factory):
 def test_tiny_training_writes_a_loadable_model_with_a_card(tiny_model):
     from transformers import PreTrainedTokenizerFast
 
-    for name in ("model.safetensors", "config.json", "tokenizer.json", SETTINGS_FILE, "metrics.json", "README.md"):
+    for name in ("model.safetensors", "model.onnx", "config.json", "tokenizer.json", SETTINGS_FILE, "metrics.json",
+                 "README.md"):
         assert (tiny_model / name).exists(), name
     meta = json.loads((tiny_model / SETTINGS_FILE).read_text())
     assert meta["bio_tags"] == BIO_TAGS
@@ -344,6 +345,22 @@ def test_tiny_model_labels_every_token_and_learns_something(tiny_model):
 
 def _sample_pages() -> list[Path]:
     return sorted(SAMPLES.glob("*/tokens.jsonl"))
+
+
+@pytest.mark.skipif(not (MODEL_DIR / SETTINGS_FILE).exists() or not _sample_pages(), reason="no shipped model or samples")
+def test_shipped_onnx_export_is_the_shipped_weights():
+    """The service runs model.onnx; it must be the export of model.safetensors, not a stale one."""
+    import torch
+    from transformers import LayoutLMForTokenClassification
+
+    from service.stages.labelling.classifier import OnnxModel
+    from training.export import TOLERANCE, _example_batch
+
+    model = LayoutLMForTokenClassification.from_pretrained(str(MODEL_DIR)).eval()
+    batch = _example_batch(model.config.vocab_size, length=120, padded=True)
+    with torch.no_grad():
+        expected = torch.softmax(model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits, dim=-1).numpy()
+    assert np.abs(OnnxModel(MODEL_DIR / "model.onnx")(batch) - expected).max() < TOLERANCE
 
 
 @pytest.mark.skipif(not (MODEL_DIR / SETTINGS_FILE).exists() or not _sample_pages(), reason="no shipped model or samples")

@@ -38,6 +38,7 @@ from service.stages.labelling.classifier import (
     normalise_char_text,
 )
 
+from .export import export_onnx
 from .token_data import IGNORE, Augment, DocSample, doc_windows, load_docs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,7 +218,7 @@ def train_model(recipe: Recipe, docs: list[DocSample], vocab: dict[str, int], ma
             for group in optimiser.param_groups:
                 group["lr"] = recipe.lr * factor
             chunk = pool[b : b + recipe.batch]
-            inputs = collate([w.window for w in chunk], pad)
+            inputs = {k: torch.from_numpy(v) for k, v in collate([w.window for w in chunk], pad).items()}
             t = inputs["input_ids"].shape[1]
             labels = torch.full((len(chunk), t), IGNORE, dtype=torch.long)
             for i, w in enumerate(chunk):
@@ -336,9 +337,11 @@ def evaluate(labeller: ClassifierLabeller, docs: list[DocSample]) -> dict:
 # ---------------------------------------------------------------- output
 
 
-def write_model(out: Path, model, vocab: dict[str, int], recipe: Recipe, summary: dict) -> None:
+def write_model(out: Path, model, vocab: dict[str, int], recipe: Recipe) -> None:
+    """The weights, their ONNX export, the vocabulary and the window settings."""
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out), safe_serialization=True)
+    export_onnx(model, out)
     save_tokenizer(vocab, out)
     meta = {
         "windows": asdict(recipe.settings),
@@ -348,7 +351,6 @@ def write_model(out: Path, model, vocab: dict[str, int], recipe: Recipe, summary
         "parameters": sum(p.numel() for p in model.parameters()),
     }
     (out / SETTINGS_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    (out / "metrics.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -414,7 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         vocab = build_vocab(docs)
     init = Path(args.init) if args.init else None
     model, train_summary = train_model(recipe, docs, vocab, args.max_minutes or recipe.minutes, init)
-    labeller = ClassifierLabeller.from_parts(model, vocab, recipe.settings)
+    out = Path(args.out)
+    write_model(out, model, vocab, recipe)
+    labeller = ClassifierLabeller(out, threads=args.threads)  # evaluate what ships: the ONNX export
     summary: dict = {
         "recipe": {k: (asdict(v) if hasattr(v, "__dataclass_fields__") else v) for k, v in recipe.__dict__.items()},
         "withheld_styles": WITHHELD,
@@ -431,8 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{name}: macro F1 {summary[name]['macro_f1']} (fields {summary[name]['macro_f1_fields']}), "
                 f"accuracy {summary[name]['accuracy']}")
     summary["total_minutes"] = round((time.perf_counter() - t_start) / 60, 1)
-    out = Path(args.out)
-    write_model(out, model, vocab, recipe, summary)
+    (out / "metrics.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     from .model_card import write_card
 
     write_card(out, summary, " ".join(["python -m training.train"] + (argv if argv is not None else sys.argv[1:])))

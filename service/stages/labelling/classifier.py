@@ -17,15 +17,16 @@ The model predicts BIO tags (service.labels.BIO_TAGS); a token's label is the fi
 whose B- and I- probabilities, averaged over its characters, sum highest.
 
 Files in the model directory: config.json + model.safetensors (transformers'
-LayoutLMForTokenClassification), tokenizer.json (a character WordLevel vocabulary, NFKC,
-loadable with PreTrainedTokenizerFast) and classifier.json (window, context and the
-label list).
+LayoutLMForTokenClassification, what training writes and continues from), model.onnx
+(the same model exported by training.export: what the labeller runs, on onnxruntime, so
+a worker holds neither torch nor transformers), tokenizer.json (a character WordLevel
+vocabulary, NFKC, loadable with PreTrainedTokenizerFast) and classifier.json (window,
+context and the label list).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from ...registry import register
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
 SETTINGS_FILE = "classifier.json"
+ONNX_FILE = "model.onnx"
+MODEL_INPUTS = ("input_ids", "bbox", "token_type_ids", "attention_mask")
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]
@@ -194,22 +197,35 @@ def build_window(
     return WindowInput(ids=ids, boxes=boxes, types=types, body_start=1 + len(context_ids))
 
 
-def collate(windows: Sequence[WindowInput], pad_id: int) -> dict[str, Any]:
-    """Pad windows into one batch of tensors."""
-    import torch
-
+def collate(windows: Sequence[WindowInput], pad_id: int) -> dict[str, np.ndarray]:
+    """Pad windows into one batch (int64 arrays named as the model's inputs)."""
     t = max(len(w.ids) for w in windows)
-    ids = torch.full((len(windows), t), pad_id, dtype=torch.long)
-    boxes = torch.zeros((len(windows), t, 4), dtype=torch.long)
-    types = torch.zeros((len(windows), t), dtype=torch.long)
-    mask = torch.zeros((len(windows), t), dtype=torch.long)
+    ids = np.full((len(windows), t), pad_id, dtype=np.int64)
+    boxes = np.zeros((len(windows), t, 4), dtype=np.int64)
+    types = np.zeros((len(windows), t), dtype=np.int64)
+    mask = np.zeros((len(windows), t), dtype=np.int64)
     for k, w in enumerate(windows):
         n = len(w.ids)
-        ids[k, :n] = torch.tensor(w.ids)
-        boxes[k, :n] = torch.tensor(w.boxes)
-        types[k, :n] = torch.tensor(w.types)
+        ids[k, :n] = w.ids
+        boxes[k, :n] = w.boxes
+        types[k, :n] = w.types
         mask[k, :n] = 1
-    return {"input_ids": ids, "bbox": boxes, "token_type_ids": types, "attention_mask": mask}
+    return dict(zip(MODEL_INPUTS, (ids, boxes, types, mask)))
+
+
+class OnnxModel:
+    """The exported classifier on onnxruntime: a batch in, BIO probabilities [batch, length, tags] out."""
+
+    def __init__(self, path: str | Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(None, batch)[0]
 
 
 class KeyContext:
@@ -353,9 +369,9 @@ def _vote(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> Non
 
 
 def load_vocab(model_dir: Path) -> dict[str, int]:
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer
 
-    return PreTrainedTokenizerFast.from_pretrained(str(model_dir)).get_vocab()
+    return Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json")).get_vocab()
 
 
 @register("labellers", "classifier")
@@ -363,40 +379,22 @@ class ClassifierLabeller:
     """Labels every token of every page with the trained model in ``model_dir`` (default models/)."""
 
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            import torch
-            from transformers import LayoutLMForTokenClassification
-        except ImportError as exc:  # pragma: no cover - torch and transformers are core dependencies
-            raise ImportError("the classifier labeller needs torch and transformers (pip install jixiao)") from exc
         self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
         settings_path = self.model_dir / SETTINGS_FILE
         if not settings_path.exists():
             raise FileNotFoundError(
                 f"no trained classifier in {self.model_dir} (run `make model`, or use --labeller keywords)"
             )
+        if not (self.model_dir / ONNX_FILE).exists():
+            raise FileNotFoundError(
+                f"no {ONNX_FILE} in {self.model_dir} (run `python -m training.export {self.model_dir}`)"
+            )
         meta = json.loads(settings_path.read_text(encoding="utf-8"))
         if meta.get("bio_tags") != BIO_TAGS:
             raise ValueError(f"{settings_path}: the model's tags differ from service.labels.BIO_TAGS; retrain it")
         self.settings = WindowSettings(**meta["windows"])
         self.vocab = load_vocab(self.model_dir)
-        if threads:
-            torch.set_num_threads(threads)
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # a service log wants no weight-loading bars
-        self.model = LayoutLMForTokenClassification.from_pretrained(str(self.model_dir)).eval()
-        self._torch = torch
-
-    @classmethod
-    def from_parts(cls, model: Any, vocab: dict[str, int], settings: WindowSettings) -> "ClassifierLabeller":
-        """A labeller around a model in memory (training evaluates with it before saving)."""
-        import torch
-
-        labeller = cls.__new__(cls)
-        labeller.model_dir, labeller.settings, labeller.vocab = None, settings, vocab
-        labeller.model, labeller._torch = model.eval(), torch
-        return labeller
+        self.model = OnnxModel(self.model_dir / ONNX_FILE, threads)
 
     def __call__(self, doc: Document) -> Document:
         context = KeyContext(self.settings.context)
@@ -430,9 +428,7 @@ class ClassifierLabeller:
             added = 0  # characters before this position have been offered to the context
             for w, span in enumerate(spans):
                 window = build_window(page, span, context.ids, context.boxes, self.vocab)
-                with self._torch.inference_mode():
-                    logits = self.model(**collate([window], self.vocab[PAD])).logits[0]
-                bio = self._torch.softmax(logits.float(), dim=-1).numpy()
+                bio = self.model(collate([window], self.vocab[PAD]))[0]
                 start, end = span
                 body = bio_to_field_probs(bio[window.body_start : window.body_start + end - start])
                 mine = owners[start:end] == w
