@@ -532,19 +532,24 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
 
 # What PP-OCR makes of ≥ ≤ = printed alone in a cell (Sichuan's 指标性质 column): with no
 # context it reads "c" or ">" at 0.15-0.5, under the confidence floor.
-OPERATOR_MISREADS = set("><＞＜=＝cCzZsS")  # not 二: the shape cannot tell it from =
+OPERATOR_MISREADS = set("><＞＜＝cCzZsS2")  # not 二: the shape cannot tell it from =
+OPERATORS = "≥≤="
+SPECK_READS = set(".,。、·'")  # dust beside a glyph, read as a mark of its own
 
 
 def _lone_operator(crop: LineCrop, read: LineRead) -> LineRead | None:
     """The read of a crop that is one glyph shaped like ≥, ≤ or = where the recogniser read
     a look-alike; None where the shape does not decide."""
-    if crop.glyphs or len(read.chars) != 1 or read.chars[0].text not in OPERATOR_MISREADS:
-        return None  # pen marks read as anything else; a confident "≥" needs no help
-    if crop.ink_width > 1.5 * crop.ink_height:
+    glyphs = [c.text for c in read.chars if c.text not in SPECK_READS]
+    if crop.glyphs or len(glyphs) != 1 or glyphs[0] not in OPERATOR_MISREADS | set(OPERATORS):
+        return None  # pen marks read as anything else
+    strokes = _without_specks(_dark_strokes(crop.image))
+    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    if len(rows) == 0 or np.ptp(cols) > 1.5 * (np.ptp(rows) + 1):
         return None
-    text = _operator_shape(_dark_strokes(crop.image))
-    if text is None:
-        return None
+    text = _operator_shape(strokes)
+    if text is None or (glyphs[0] in OPERATORS and text != glyphs[0]):
+        return None  # an operator read doubtfully is confirmed by its shape, never turned into another
     h, w = crop.ink.shape
     return LineRead(text=text, confidence=0.9, chars=[CharRead(text=text, x0=0.0, x1=float(w), confidence=0.9)])
 
@@ -557,6 +562,19 @@ def _dark_strokes(image: np.ndarray) -> np.ndarray:
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     _, dark = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     return dark > 0
+
+
+def _without_specks(strokes: np.ndarray) -> np.ndarray:
+    """The strokes less dust: components under a sixth of the largest one's area (the two
+    bars of = and the apart bar of ≥ are about as large as each other or as the chevron)."""
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(strokes.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return strokes
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= areas.max() / 6) + 1
+    return np.isin(labels, keep)
 
 
 def _operator_shape(ink: np.ndarray) -> str | None:
@@ -579,7 +597,7 @@ def _operator_shape(ink: np.ndarray) -> str | None:
     if len(runs) == 2 and all(b - a <= 0.45 * h and np.ptp(np.flatnonzero(glyph[a:b].any(axis=0))) + 1 >= 0.7 * w for a, b in runs):
         return "="
     top = glyph[: max(1, h // 5)]
-    top_centre = float(np.flatnonzero(top.any(axis=0)).mean()) / w
+    top_centre = (float(np.flatnonzero(top.any(axis=0)).mean()) + 0.5) / w  # pixel centres: symmetric for ≥ and ≤
     middle = glyph[int(0.3 * h) : int(0.6 * h)]
     mid_cols = np.flatnonzero(middle.any(axis=0))
     if len(mid_cols) == 0:
