@@ -22,6 +22,7 @@ from service.stages.labelling.classifier import (
     encode_tokens,
     split_box,
     total_rows,
+    vote_header_fields,
     vote_columns,
     vote_units,
     window_owners,
@@ -228,6 +229,7 @@ def test_a_row_naming_no_indicator_but_holding_a_key_or_a_total_holds_the_totals
         return v
 
     rows = [[("NAME", "培训人次"), ("WEIGHT", "5"), ("SCORE", "4")],  # an indicator: left alone
+            [("NAME", "满意度"), ("TARGET", "≥90%"), ("TOTAL_WEIGHT", "10"), ("TOTAL_SCORE", "9")],  # the last above 合计
             [("KEY", "总分"), ("TOTAL_WEIGHT", "100"), ("SCORE", "95.5")],
             [("KEY", "合计"), ("WEIGHT", "100"), ("SCORE", "95.5")]]
     tokens, cells, probs = [], [], []
@@ -236,9 +238,36 @@ def test_a_row_naming_no_indicator_but_holding_a_key_or_a_total_holds_the_totals
             tokens.append(Token(text=text, box=(100 * c, 20 * r, 100 * c + 30, 20 * r + 9)))
             cells.append(Cell(box=(100 * c, 20 * r, 100 * c + 90, 20 * r + 18), row=r, col=c, tokens=[len(tokens) - 1]))
             probs.append(probs_of(label))
-    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 300, 60), cells=cells)])
+    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 400, 80), cells=cells)])
     total_rows(page, probs)
-    assert [LABELS[int(p.argmax())] for p in probs] == ["NAME", "WEIGHT", "SCORE"] + ["KEY", "TOTAL_WEIGHT", "TOTAL_SCORE"] * 2
+    assert [LABELS[int(p.argmax())] for p in probs] == (
+        ["NAME", "WEIGHT", "SCORE", "NAME", "TARGET", "WEIGHT", "SCORE"] + ["KEY", "TOTAL_WEIGHT", "TOTAL_SCORE"] * 2
+    )
+
+
+def test_two_cells_read_as_one_header_field_part_the_less_sure_takes_its_next_best():
+    from service.document import Cell, Page, Table
+
+    def probs_of(**p: float) -> np.ndarray:
+        v = np.full(len(LABELS), 0.001, dtype=np.float32)
+        for label, q in p.items():
+            v[LABELS.index(label)] = q
+        return v
+
+    cells_read = [("职业技能培训", probs_of(PROJECT_NAME=0.95)),
+                  ("重庆市城市管理委员会", probs_of(PROJECT_NAME=0.55, DEPARTMENT=0.4)),  # 主管部门's value
+                  ("王懿梓", probs_of(PROJECT_LEAD=0.9))]
+    tokens, cells, probs = [], [], []
+    for r, (text, p) in enumerate(cells_read):
+        for k, ch in enumerate(text):
+            tokens.append(Token(text=ch, box=(100 + 10 * k, 20 * r, 109 + 10 * k, 20 * r + 9)))
+            probs.append(p.copy())
+        cells.append(Cell(box=(90, 20 * r, 400, 20 * r + 18), row=r, col=1,
+                          tokens=list(range(len(tokens) - len(text), len(tokens)))))
+    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 400, 60), cells=cells)])
+    vote_header_fields(page, probs)
+    got = [LABELS[int(p.argmax())] for p in probs]
+    assert got == ["PROJECT_NAME"] * 6 + ["DEPARTMENT"] * 10 + ["PROJECT_LEAD"] * 3
 
 
 def test_a_key_character_inside_a_value_is_the_values():

@@ -37,7 +37,7 @@ import numpy as np
 
 from ...document import Document, Page, Token
 from ...geometry import char_height, group_lines
-from ...labels import BIO_TAGS, INDICATOR_FIELDS, LABELS, FieldLabel
+from ...labels import BIO_TAGS, HEADER_FIELDS, INDICATOR_FIELDS, LABELS, FieldLabel
 from ...registry import register
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
@@ -317,12 +317,16 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
 TOTALS = {LABELS.index(FieldLabel.weight.value): LABELS.index(FieldLabel.total_weight.value),
           LABELS.index(FieldLabel.score.value): LABELS.index(FieldLabel.total_score.value)}
 ROW_NAMES = {LABELS.index(f.value) for f in (FieldLabel.level1, FieldLabel.level2, FieldLabel.name)}
+ROW_VALUES = {LABELS.index(f.value) for f in (FieldLabel.target, FieldLabel.actual)}
 
 
 def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
     """A table row that names no indicator but holds a key or a total (总分 | 100 | 95.5) is a
     total row throughout: its 分值 and 得分 cells are the totals, not an indicator's (every
-    indicator row has a name, printed or carried from the row it continues, which holds no key)."""
+    indicator row has a name, printed or carried from the row it continues, which holds no key).
+    And the other way round: a row with a name and a target or actual but no key is an
+    indicator's, whose 分值 and 得分 read as totals (the last row above 合计) are its own."""
+    indicator_of = {total: value for value, total in TOTALS.items()}
     for table in page.tables:
         rows: dict[int, list[int]] = {}
         for cell in table.cells:
@@ -330,10 +334,45 @@ def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
         for ids in rows.values():
             labels = {int(probs[i].argmax()) for i in ids}
             if labels & (set(TOTALS.values()) | {KEY_LABEL_INDEX}) and not labels & ROW_NAMES:
-                for i in ids:
-                    k = int(probs[i].argmax())
-                    if k in TOTALS:
-                        probs[i][TOTALS[k]], probs[i][k] = probs[i][k], probs[i][TOTALS[k]]
+                _swap(probs, ids, TOTALS)
+            elif labels & ROW_NAMES and labels & ROW_VALUES and KEY_LABEL_INDEX not in labels:
+                _swap(probs, ids, indicator_of)
+
+
+def _swap(probs: list[np.ndarray | None], ids: Sequence[int], fields: dict[int, int]) -> None:
+    """Tokens whose field is a key of ``fields`` take its value instead (probabilities swapped)."""
+    for i in ids:
+        k = int(probs[i].argmax())
+        if k in fields:
+            probs[i][fields[k]], probs[i][k] = probs[i][k], probs[i][fields[k]]
+
+
+HEADER_LABELS = [LABELS.index(f.value) for f in HEADER_FIELDS]
+OTHER_LABEL_INDEX = LABELS.index(FieldLabel.other.value)
+
+
+def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
+    """One cell per header field in a table: where two cells read as one field (项目名称's
+    value and 主管部门's both as the project name), the surer keeps it and the other takes
+    its likeliest header field that no surer cell holds, or none."""
+    for table in page.tables:
+        cells: list[tuple[list[int], np.ndarray]] = []
+        for cell in table.cells:
+            body = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) in HEADER_LABELS]
+            if body:
+                cells.append((body, np.mean([probs[i] for i in body], axis=0)))
+        claimed = [int(mean.argmax()) for _, mean in cells]
+        if len(set(claimed)) == len(claimed):
+            continue
+        options = sorted(((float(mean[f]), k, f) for k, (_, mean) in enumerate(cells)
+                          for f in [*HEADER_LABELS, OTHER_LABEL_INDEX]), reverse=True)
+        chosen: dict[int, int] = {}
+        for _, k, f in options:
+            if k not in chosen and (f == OTHER_LABEL_INDEX or f not in chosen.values()):
+                chosen[k] = f
+        for k, f in chosen.items():
+            if f != claimed[k]:
+                _swap(probs, cells[k][0], {claimed[k]: f})
 
 
 def _keys_inside_values(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int], h: float) -> None:
@@ -362,7 +401,7 @@ def _vote(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> Non
     weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in body], dtype=np.float32)
     mean = (np.stack([probs[i] for i in body]) * weights[:, None]).sum(axis=0) / weights.sum()
     for i in body:
-        probs[i] = mean
+        probs[i] = mean.copy()  # later votes change tokens one by one
 
 
 # ---------------------------------------------------------------- the labeller
@@ -406,6 +445,7 @@ class ClassifierLabeller:
         context = context or KeyContext(self.settings.context)
         probs = self.token_probs(page.tokens, page.width, page.height, context)
         vote_units(page, probs)
+        vote_header_fields(page, probs)
         vote_columns(page, probs)
         total_rows(page, probs)
         for token, p in zip(page.tokens, probs):
