@@ -213,3 +213,22 @@ def test_a_key_printed_in_a_value_cell_is_left_out_of_the_value():
     for k, token in enumerate(tokens):
         token.label = "KEY" if k == 3 else "LEVEL1"
     assert _cell_part(page, list(range(len(tokens)))).text == text
+
+
+def test_of_two_header_values_for_one_field_the_surer_wins(page_builder):
+    """A learned labeller may read the 填报单位 line above the table as the project name, less
+    surely than the 项目名称 cell it precedes: the cell's value is the form's."""
+    p1 = page_builder(1)
+    p1.line("项目支出绩效自评表", 220, 40).line("填报单位：天津市体育局机关服务中心", 60, 66)
+    p1.table([["项目名称", "信息化支撑"], ["主管部门", "天津市体育局"]], widths=[80, 300], y=90)
+    doc = Document(source="hand-built", pages=[p1.build()])
+    for name, opts in (("layout", {}), ("labelling", {"labeller": "keywords"})):
+        doc = create("stages", name, **opts)(doc)
+    for token in doc.pages[0].tokens:
+        if token.text in "天津市体育局机关服务中心" and token.box[1] < 80:
+            token.label, token.label_confidence = "PROJECT_NAME", 0.6
+        elif token.text in "信息化支撑":
+            token.label_confidence = 0.95
+    form = create("stages", "reconstruct")(doc).forms[0]
+    assert form.project_name == "信息化支撑"
+    assert form.department == "天津市体育局"

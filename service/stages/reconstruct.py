@@ -100,6 +100,10 @@ class Part:
         lines = ["".join(self.page.tokens[i].text for i in line) for line in group_lines(self.page.tokens, self.tokens)]
         return close_wrapped_bracket(lines)
 
+    @property
+    def label_confidence(self) -> float:
+        return sum(self.page.tokens[i].label_confidence or 0.0 for i in self.tokens) / max(len(self.tokens), 1)
+
     def source(self) -> FieldSource:
         toks = [self.page.tokens[i] for i in self.tokens]
         return FieldSource(
@@ -220,12 +224,14 @@ class _FormBuilder:
         self.rows: list[_Row] = []
         self.level: dict[str, tuple[str | None, FieldSource | None]] = {}
         self.page_started = False  # no indicator row seen yet on this page
+        self.header_confidence: dict[str, float] = {}  # label confidence of each header value taken
 
     # -- form boundaries
     def _start(self, page: Page) -> Form:
         self._close()
         self.form = Form(form_type=FormType.project)
         self.rows, self.level = [], {}
+        self.header_confidence = {}
         return self.form
 
     def _ensure(self, page: Page) -> Form:
@@ -263,9 +269,15 @@ class _FormBuilder:
             for part in unit.get(label):
                 form = self._ensure(page)
                 text = clean_text(part.text)
-                if getattr(form, name) is None and text:  # the header block comes first; a signature line later does not override it
+                # The header block comes first: a signature line after the tables does not
+                # override it. Within it, of two values for one field the surer wins (a
+                # 填报单位 line above the table read as the project name, at 0.6).
+                in_header = not (form.funds or form.indicators or self.rows)
+                surer = in_header and part.label_confidence > self.header_confidence.get(name, 1.0)
+                if text and (getattr(form, name) is None or surer):
                     setattr(form, name, text)
                     form.provenance[name] = part.source()
+                    self.header_confidence[name] = part.label_confidence
         if labels & set(FUND_FIELDS):
             self._fund(unit)
         for label, name in ((L.goal_expected, "expected"), (L.goal_actual, "actual")):
