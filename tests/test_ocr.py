@@ -368,6 +368,10 @@ def test_doubtful_marks_at_a_lines_ends_are_dropped_and_confidence_recomputed():
     # printed punctuation reads with confidence, and doubtful letters are not specks
     assert _drop_edge_specks(read(("完", 0.99), ("成", 0.98), ("。", 0.95))).text == "完成。"
     assert _drop_edge_specks(read(("l", 0.3), ("9", 0.99))).text == "l9"
+    # a Latin point after a unit or a percent sign is dust however sure the recogniser is
+    assert _drop_edge_specks(read(("2", 0.99), ("次", 0.99), (".", 0.9))).text == "2次"
+    assert _drop_edge_specks(read(("8", 0.99), ("5", 0.99), ("%", 0.99), (".", 0.9))).text == "85%"
+    assert _drop_edge_specks(read(("1", 0.99), (".", 0.9))).text == "1."  # a list number stays
 
 
 @pytest.mark.parametrize("size", [14, 20, 28])
@@ -383,6 +387,33 @@ def test_lone_operators_are_read_from_their_shape_and_digits_are_not(size):
 
     assert [_operator_shape(glyph(t)) for t in "≥≤="] == ["≥", "≤", "="]
     assert [_operator_shape(glyph(t)) for t in "0123456789<>元%"] == [None] * 14
+
+
+def test_a_lone_operator_with_dust_around_it_keeps_its_shape():
+    from service.stages.ocr.stage import _dark_strokes, _operator_shape, _without_specks
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 16)
+    img = Image.new("L", (64, 32), 235)
+    draw = ImageDraw.Draw(img)
+    draw.text((30, 8), "≥", font=font, fill=30)
+    draw.rectangle((2, 2, 3, 3), fill=30)  # scanner dust, far left of the glyph
+    draw.rectangle((24, 12, 24, 14), fill=30)
+    strokes = _dark_strokes(np.asarray(img))
+    assert _operator_shape(strokes) is None  # the dust widens the glyph past any operator
+    assert _operator_shape(_without_specks(strokes)) == "≥"
+
+
+def test_a_pen_stroke_down_a_cell_is_found_but_glyphs_are_not():
+    from service.stages.ocr.stage import _pen_strokes
+
+    ink = np.zeros((120, 200), bool)
+    for top in (10, 50, 90):  # three text lines of glyph-sized blobs, 20 px high
+        for left in range(10, 150, 24):
+            ink[top : top + 20, left : left + 18] = True
+    assert _pen_strokes(ink, line_height=20) is None
+    ink[5:115, 170:173] = True  # a pen line down the cell, apart from the text
+    found = _pen_strokes(ink, line_height=20)
+    assert found is not None and found[50, 171] and not found[:, :160].any()
 
 
 def test_a_lone_slash_is_told_from_a_seven_and_a_one():

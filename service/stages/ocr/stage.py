@@ -185,7 +185,9 @@ def _dark_core(crop: LineCrop, paper: int) -> LineCrop | None:
         return None
     pad = max(2, int(round(CROP_PAD_Y * h)))
     y0, x0 = int(rows[0]), int(cols[0])
-    pixels = gray[y0 : y0 + h, x0 : x0 + w]
+    # Only the dark strokes and their edges: the grey smudge that made the read doubtful goes.
+    keep = cv2.dilate(dark[y0 : y0 + h, x0 : x0 + w].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    pixels = np.where(keep, gray[y0 : y0 + h, x0 : x0 + w], paper).astype(np.uint8)
     image = cv2.copyMakeBorder(pixels, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
     ink = np.pad(crop.ink[y0 : y0 + h, x0 : x0 + w], pad)
     return LineCrop(image=image, ink=ink, x=crop.x + x0 - pad, y=crop.y + y0 - pad, ink_height=h, ink_width=w)
@@ -215,6 +217,10 @@ def _drop_edge_specks(read: LineRead) -> LineRead:
     while chars and chars[0].text in EDGE_MARKS and chars[0].confidence < EDGE_MARK_CONFIDENCE:
         chars.pop(0)
     while chars and chars[-1].text in EDGE_MARKS and chars[-1].confidence < EDGE_MARK_CONFIDENCE:
+        chars.pop()
+    # A Latin full stop after a unit, a percent sign or a CJK glyph is dust whatever its
+    # confidence: Chinese text ends in 。, and a point follows only digits.
+    if len(chars) >= 2 and chars[-1].text == "." and (chars[-2].text == "%" or not chars[-2].text.isascii()):
         chars.pop()
     if len(chars) == len(read.chars):
         return read
@@ -248,6 +254,7 @@ def _scribble(read: LineRead) -> bool:
 def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tuple[list[LineCrop], float | None]:
     """Line crops of every ruled cell, and the page's typical text line height in pixels."""
     h_img, w_img = gray.shape
+    page_gray = gray  # copied before the first pen stroke is painted out
     inners: list[tuple[int, int, np.ndarray]] = []  # (x, y, ink) of each cell's inside
     for table in page.tables:
         if not table.ruled:
@@ -264,6 +271,13 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
     line_height = typical_line_height([ink for _, _, ink in inners])
     crops: list[LineCrop] = []
     for x, y, inner in inners:
+        strokes = _pen_strokes(inner, line_height) if line_height else None
+        if strokes is not None:
+            # Painted out of the mask and the pixels: left in, a stroke down a cell fuses
+            # its lines into one band and reads as a column of 1s.
+            inner = inner & ~strokes
+            gray = gray.copy() if gray is page_gray else gray
+            gray[y : y + inner.shape[0], x : x + inner.shape[1]][strokes] = paper
         bands = split_lines(inner, line_height)
         if line_height and _is_vertical_stack(bands, line_height):
             crops.append(_stack_crop(gray, inner, x, y, bands, line_height, paper))
@@ -276,6 +290,26 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
             crop.bar = bar
             crops.append(crop)
     return crops, line_height
+
+
+# A pen stroke is this many text lines tall and at most this share of its height wide;
+# printed glyphs stand one line high, a vertical word is glyphs apart.
+PEN_STROKE_LINES = 1.8
+PEN_STROKE_SLENDER = 0.3
+
+
+def _pen_strokes(ink: np.ndarray, line_height: float) -> np.ndarray | None:
+    """The mask of long thin strokes across a cell's text lines (a pen's tick or line), or
+    None when there is none."""
+    import cv2
+
+    if ink.shape[0] < PEN_STROKE_LINES * line_height:
+        return None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    tall = stats[1:, cv2.CC_STAT_HEIGHT]
+    wide = stats[1:, cv2.CC_STAT_WIDTH]
+    found = np.flatnonzero((tall >= PEN_STROKE_LINES * line_height) & (wide <= PEN_STROKE_SLENDER * tall)) + 1
+    return np.isin(labels, found) if len(found) else None
 
 
 def _is_vertical_stack(bands: list[LineBand], line_height: float) -> bool:
@@ -565,15 +599,19 @@ def _dark_strokes(image: np.ndarray) -> np.ndarray:
 
 
 def _without_specks(strokes: np.ndarray) -> np.ndarray:
-    """The strokes less dust: components under a sixth of the largest one's area (the two
-    bars of = and the apart bar of ≥ are about as large as each other or as the chevron)."""
+    """The strokes less dust beside the glyph: components clear of the largest one's
+    columns, or under a tenth of its area (the bars of = and the apart bar of ≥ lie
+    under the chevron or each other)."""
     import cv2
 
     n, labels, stats, _ = cv2.connectedComponentsWithStats(strokes.astype(np.uint8), connectivity=8)
     if n <= 2:
         return strokes
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= areas.max() / 6) + 1
+    areas, left, width = (stats[1:, k] for k in (cv2.CC_STAT_AREA, cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH))
+    big = int(areas.argmax())
+    reach = 0.25 * width[big]
+    beside = (left + width > left[big] - reach) & (left < left[big] + width[big] + reach)
+    keep = np.flatnonzero(beside & (areas >= areas.max() / 10)) + 1
     return np.isin(labels, keep)
 
 
