@@ -232,3 +232,10 @@ def test_of_two_header_values_for_one_field_the_surer_wins(page_builder):
     form = create("stages", "reconstruct")(doc).forms[0]
     assert form.project_name == "信息化支撑"
     assert form.department == "天津市体育局"
+
+
+def test_printed_numbers_parse_and_dashes_do_not():
+    from service.stages.reconstruct import parse_number
+
+    assert [parse_number(t) for t in ("576.09", "100.00%", "10分", "1,234.5 万元", "7.")] == [576.09, 100.0, 10.0, 1234.5, 7.0]
+    assert [parse_number(t) for t in ("——", "", "7..", ".")] == [None, None, None, None]

@@ -69,6 +69,7 @@ def parse_number(text: str) -> float | None:
     t = unicodedata.normalize("NFKC", text)
     t = re.sub(r"\s+|,|，", "", t)
     t = re.sub(r"(万元|元|分|%|％)$", "", t)
+    t = re.sub(r"(?<=\d)\.$", "", t)  # "7." is 7: dust read as a point after the digit
     if not t or DASHES.match(t):
         return None
     if NUMBER.match(t):
