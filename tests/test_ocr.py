@@ -403,17 +403,22 @@ def test_a_lone_operator_with_dust_around_it_keeps_its_shape():
     assert _operator_shape(_without_specks(strokes)) == "≥"
 
 
-def test_a_pen_stroke_down_a_cell_is_found_but_glyphs_are_not():
-    from service.stages.ocr.stage import _pen_strokes
+def test_a_pen_stroke_or_a_speck_apart_is_found_but_glyphs_and_points_are_not():
+    from service.stages.ocr.stage import _stray_marks
 
     ink = np.zeros((120, 200), bool)
     for top in (10, 50, 90):  # three text lines of glyph-sized blobs, 20 px high
         for left in range(10, 150, 24):
             ink[top : top + 20, left : left + 18] = True
-    assert _pen_strokes(ink, line_height=20) is None
+    assert _stray_marks(ink, line_height=20) is None
     ink[5:115, 170:173] = True  # a pen line down the cell, apart from the text
-    found = _pen_strokes(ink, line_height=20)
+    found = _stray_marks(ink, line_height=20)
     assert found is not None and found[50, 171] and not found[:, :160].any()
+    ink[5:115, 170:173] = False
+    ink[28:30, 29:31] = True  # a decimal point between two glyphs
+    ink[70:72, 160:162] = True  # dust 16 px (0.8 lines) right of the text
+    found = _stray_marks(ink, line_height=20)
+    assert found is not None and found[70, 160] and not found[28, 29] and found.sum() == 4
 
 
 def test_a_lone_slash_is_told_from_a_seven_and_a_one():

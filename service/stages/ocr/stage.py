@@ -271,10 +271,11 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
     line_height = typical_line_height([ink for _, _, ink in inners])
     crops: list[LineCrop] = []
     for x, y, inner in inners:
-        strokes = _pen_strokes(inner, line_height) if line_height else None
+        strokes = _stray_marks(inner, line_height) if line_height else None
         if strokes is not None:
             # Painted out of the mask and the pixels: left in, a stroke down a cell fuses
-            # its lines into one band and reads as a column of 1s.
+            # its lines into one band and reads as a column of 1s, and a speck of dust
+            # widens a line's crop until its one glyph reads as another.
             inner = inner & ~strokes
             gray = gray.copy() if gray is page_gray else gray
             gray[y : y + inner.shape[0], x : x + inner.shape[1]][strokes] = paper
@@ -296,19 +297,38 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
 # printed glyphs stand one line high, a vertical word is glyphs apart.
 PEN_STROKE_LINES = 1.8
 PEN_STROKE_SLENDER = 0.3
+# Dust: a speck under this share of a line height both ways, this many line heights clear
+# of any printed glyph (a decimal point or a colon's dot sits close to its neighbours; 。
+# and ， are larger).
+DUST_SIZE = 0.15
+DUST_CLEARANCE = 0.6
 
 
-def _pen_strokes(ink: np.ndarray, line_height: float) -> np.ndarray | None:
-    """The mask of long thin strokes across a cell's text lines (a pen's tick or line), or
-    None when there is none."""
+def _stray_marks(ink: np.ndarray, line_height: float) -> np.ndarray | None:
+    """The mask of a cell's ink that is not print: long thin strokes across its text lines
+    (a pen's tick or line) and specks of dust standing apart; None when there is none."""
     import cv2
 
-    if ink.shape[0] < PEN_STROKE_LINES * line_height:
-        return None
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    tall = stats[1:, cv2.CC_STAT_HEIGHT]
-    wide = stats[1:, cv2.CC_STAT_WIDTH]
-    found = np.flatnonzero((tall >= PEN_STROKE_LINES * line_height) & (wide <= PEN_STROKE_SLENDER * tall)) + 1
+    if n <= 1:
+        return None
+    x0, y0, w, h = (stats[1:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    pen = (h >= PEN_STROKE_LINES * line_height) & (w <= PEN_STROKE_SLENDER * h)
+    speck = (w < DUST_SIZE * line_height) & (h < DUST_SIZE * line_height)
+    print_ = ~speck & ~pen
+    if speck.any() and print_.any():
+        # Clearance along the speck's own text line from printed glyphs, not from other
+        # specks (dust comes in sprays) nor from the lines above and below.
+        x1, y1 = x0 + w, y0 + h
+        p = np.flatnonzero(print_)
+        reach = 0.3 * line_height
+        on_line = (y0[p][None, :] < y1[:, None] + reach) & (y1[p][None, :] > y0[:, None] - reach)
+        gap_x = np.maximum(x0[p][None, :] - x1[:, None], x0[:, None] - x1[p][None, :])
+        gap = np.where(on_line, np.maximum(gap_x, 0), np.iinfo(np.int32).max)
+        speck &= gap.min(axis=1) >= DUST_CLEARANCE * line_height
+    else:
+        speck[:] = False  # specks alone in a cell are the placeholder or points they were printed as
+    found = np.flatnonzero(pen | speck) + 1
     return np.isin(labels, found) if len(found) else None
 
 
