@@ -17,6 +17,8 @@ from service.stages.labelling.classifier import (
     SETTINGS_FILE,
     KeyContext,
     WindowSettings,
+    marker_texts,
+    spanning_names,
     bio_to_field_probs,
     build_window,
     encode_tokens,
@@ -287,6 +289,88 @@ def test_a_key_character_inside_a_value_is_the_values():
     probs = [probs_of(label) for _, label in line + keys]
     vote_units(page, probs)
     assert [LABELS[int(p.argmax())] for p in probs] == ["TITLE"] * 8 + ["KEY"] * 4 + ["PROJECT_NAME"] * 2
+
+
+def _probs_of(**p: float) -> np.ndarray:
+    v = np.full(len(LABELS), 0.001, dtype=np.float32)
+    for label, q in p.items():
+        v[LABELS.index(label)] = q
+    return v
+
+
+def _grid(rows: list[list[tuple[str, dict[str, float]] | None]], spans: dict[tuple[int, int], tuple[int, int]] = {}):
+    """A ruled table, one token per character; ``spans`` gives (row_span, col_span) by (row, col)."""
+    from service.document import Cell, Page, Table
+
+    tokens, cells, probs = [], [], []
+    for r, row in enumerate(rows):
+        for c, entry in enumerate(row):
+            if entry is None:
+                continue
+            text, p = entry
+            start = len(tokens)
+            for k, ch in enumerate(text):
+                tokens.append(Token(text=ch, box=(100 * c + 10 * k, 20 * r, 100 * c + 10 * k + 9, 20 * r + 9)))
+                probs.append(_probs_of(**p))
+            rs, cs = spans.get((r, c), (1, 1))
+            cells.append(Cell(box=(100 * c, 20 * r, 100 * (c + cs) - 10, 20 * (r + rs) - 2), row=r, col=c,
+                              row_span=rs, col_span=cs, tokens=list(range(start, len(tokens)))))
+    page = Page(number=1, width=800, height=842, tokens=tokens, tables=[Table(box=(0, 0, 800, 200), cells=cells)])
+    return page, probs
+
+
+def _labels(probs) -> list[str]:
+    return [LABELS[int(p.argmax())] for p in probs]
+
+
+def test_a_cell_mixing_key_and_value_characters_is_a_key_where_it_leans_to_one():
+    # 绩效指标 read KEY/NAME/KEY/NAME opens with a key; 合计 read NAME/KEY names no indicator of its row
+    page, _ = _grid([[("绩效指标", {})], [("合计", {}), ("100", {})]])
+    probs = [_probs_of(KEY=1.0, NAME=0.0), _probs_of(NAME=0.69, KEY=0.3), _probs_of(KEY=0.85, NAME=0.14),
+             _probs_of(NAME=0.55, KEY=0.45), _probs_of(NAME=0.58, KEY=0.42), _probs_of(KEY=0.62, NAME=0.37)]
+    probs += [_probs_of(TOTAL_WEIGHT=0.9) for _ in range(3)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["KEY"] * 6 + ["TOTAL_WEIGHT"] * 3
+    # a key printed before its value in one cell keeps both; a level whose 指标 reads as a key
+    # (数量指标, as at a page break) beside its indicator's name is left to the column votes
+    page, _ = _grid([[("负责人王五", {})], [("数量指标", {}), ("改造面积", {})]])
+    probs = [_probs_of(KEY=0.9) for _ in range(3)] + [_probs_of(PROJECT_LEAD=0.9) for _ in range(2)]
+    probs += [_probs_of(LEVEL2=0.84, KEY=0.15), _probs_of(LEVEL2=0.99), _probs_of(KEY=0.99), _probs_of(KEY=0.95)]
+    probs += [_probs_of(NAME=0.9) for _ in range(4)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["KEY"] * 3 + ["PROJECT_LEAD"] * 2 + ["LEVEL2"] * 2 + ["KEY"] * 2 + ["NAME"] * 4
+
+
+def test_a_key_character_opening_the_value_of_a_key_cell_is_the_values():
+    page, _ = _grid([[("联系人", {}), ("金涛", {}), ("年初预算", {})]])
+    probs = [_probs_of(KEY=0.99)] * 3 + [_probs_of(KEY=0.97, PROJECT_LEAD=0.03), _probs_of(PROJECT_LEAD=0.99)]
+    probs += [_probs_of(KEY=0.9), _probs_of(KEY=0.9), _probs_of(KEY=0.9), _probs_of(KEY=0.9)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["KEY"] * 3 + ["PROJECT_LEAD"] * 2 + ["KEY"] * 4
+
+
+def test_a_key_cell_in_an_indicator_row_holds_its_columns_field():
+    head = {"KEY": 0.99}
+    page, probs = _grid([[("指标", head), ("目标", head), ("实际", head)],
+                         [("培训人次", {"NAME": 0.9}), ("≥90", {"TARGET": 0.9}), ("95", {"ACTUAL": 0.9})],
+                         [("满意度", {"NAME": 0.9}), ("≥90", {"TARGET": 0.9}), ("95", {"ACTUAL": 0.9})],
+                         [("培训时间", {"NAME": 0.9}), ("完成", {"TARGET": 0.9}), ("完成", {"KEY": 0.99})]])
+    vote_columns(page, probs)
+    indicator = ["NAME"] * 4 + ["TARGET"] * 3 + ["ACTUAL"] * 2
+    assert _labels(probs) == ["KEY"] * 6 + indicator + ["NAME"] * 3 + indicator[4:] + ["NAME"] * 4 + ["TARGET"] * 2 + ["ACTUAL"] * 2
+
+
+def test_a_cell_spanning_named_rows_is_no_name():
+    page, probs = _grid([[("续表", {"NAME": 0.97, "MARKER": 0.03}), ("可用性", {"NAME": 0.99})],
+                         [None, ("故障率", {"NAME": 0.99})]], spans={(0, 0): (2, 1)})
+    spanning_names(page, probs)
+    assert _labels(probs) == ["MARKER"] * 2 + ["NAME"] * 6
+
+
+def test_a_text_read_as_a_marker_marks_every_cell_printing_it():
+    page, probs = _grid([[("续上页", {"MARKER": 0.98}), ("续上页", {"NAME": 0.78, "MARKER": 0.2}), ("续上", {"NAME": 0.9})]])
+    marker_texts(page, probs)
+    assert _labels(probs) == ["MARKER"] * 6 + ["NAME"] * 2
 
 
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ...document import Document, Page, Token
+from ...document import Document, Page, Table, Token
 from ...geometry import char_height, group_lines
 from ...labels import BIO_TAGS, HEADER_FIELDS, INDICATOR_FIELDS, LABELS, FieldLabel
 from ...registry import register
@@ -258,11 +258,23 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
     单位名称 line taken for the project name). Keys keep their own label (a ruled cell may
     print a key before its value), and so do the pieces of a borderless segment that runs
     across columns; but one or two key characters inside a value (年 of （2022年度）, 标 of
-    产出指标（42分）) are the value's: no key is printed inside a value."""
+    产出指标（42分）) are the value's: no key is printed inside a value. The other way round,
+    a cell mixing value characters into a key (_key_or_value) is a key, and a key character
+    opening the value of a key cell (_value_not_key) is the value's."""
     h = char_height(page.tokens, [i for line in page.lines for i in line])
     for table in page.tables:
+        after_key = _cells_after_keys(table, probs)
+        names: dict[int, set[int]] = {}  # row → the cells (by id) reading as a name
         for cell in table.cells:
-            _keys_inside_values(page, probs, [i for line in group_lines(page.tokens, cell.tokens) for i in line], h)
+            if any(probs[i] is not None and int(probs[i].argmax()) in ROW_NAMES for i in cell.tokens):
+                names.setdefault(cell.row, set()).add(id(cell))
+        for cell in table.cells:
+            ordered = [i for line in group_lines(page.tokens, cell.tokens) for i in line]
+            if table.ruled or cell.col_span == 1:
+                _key_or_value(page, probs, ordered, named_row=bool(names.get(cell.row, set()) - {id(cell)}))
+            if table.ruled and id(cell) in after_key:
+                _value_not_key(page, probs, ordered)
+            _keys_inside_values(page, probs, ordered, h)
             if table.ruled or cell.col_span == 1:
                 _vote(page, probs, cell.tokens)
     for line in page.lines:
@@ -311,6 +323,65 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
                 for i in cell:
                     p = np.zeros_like(probs[i])
                     p[f] = means[col][f]
+                    probs[i] = p
+        _keys_in_indicator_rows(table, probs, chosen, means)
+
+
+def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
+                            means: dict[int, np.ndarray]) -> None:
+    """A row that names an indicator prints no key (its keys are the header row's): the one cell
+    of such a row that reads as a key, in a column read as an indicator field, holds that field."""
+    rows: dict[int, list] = {}
+    for cell in table.cells:
+        body = [i for i in cell.tokens if probs[i] is not None]
+        if body:
+            rows.setdefault(cell.row, []).append((cell, body))
+    for cells in rows.values():
+        keys = [(cell, body) for cell, body in cells
+                if all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body)]
+        named = any(int(probs[i].argmax()) in ROW_NAMES for _, body in cells for i in body)
+        if len(keys) != 1 or not named:
+            continue
+        cell, body = keys[0]
+        if (table.ruled or cell.col_span == 1) and cell.col in chosen:
+            f = chosen[cell.col]
+            for i in body:
+                p = np.zeros_like(probs[i])
+                p[f] = means[cell.col][f]
+                probs[i] = p
+
+
+def spanning_names(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A cell spanning rows that name their own indicators groups them (a level, or a
+    continuation marker printed down the side): it is not a name, and takes its next-best field."""
+    name = LABELS.index(FieldLabel.name.value)
+    for table in page.tables:
+        named_rows = {cell.row for cell in table.cells if cell.row_span == 1
+                      and any(probs[i] is not None and int(probs[i].argmax()) == name for i in cell.tokens)}
+        for cell in table.cells:
+            body = [i for i in cell.tokens if probs[i] is not None]
+            if (cell.row_span < 2 or not body or any(int(probs[i].argmax()) != name for i in body)
+                    or len(named_rows & set(range(cell.row, cell.row + cell.row_span))) < 2):
+                continue
+            for i in body:
+                probs[i] = probs[i].copy()
+                probs[i][name] = 0.0
+
+
+def marker_texts(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A continuation marker (续上页, 续表) is a set phrase: a cell printing the same text as a
+    cell of the page read as a marker throughout is a marker too."""
+    marker = LABELS.index(FieldLabel.marker.value)
+    cells = [(page_text, body) for table in page.tables for cell in table.cells
+             if (body := [i for i in cell.tokens if probs[i] is not None])
+             and (page_text := "".join(normalise_char_text(page.tokens[i].text) for i in body))]
+    marked = {text for text, body in cells if all(int(probs[i].argmax()) == marker for i in body)}
+    for text, body in cells:
+        if text in marked:
+            for i in body:
+                if int(probs[i].argmax()) != marker:
+                    p = np.zeros_like(probs[i])
+                    p[marker] = probs[i].max()  # its own confidence, as a marker
                     probs[i] = p
 
 
@@ -373,6 +444,48 @@ def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
         for k, f in chosen.items():
             if f != claimed[k]:
                 _swap(probs, cells[k][0], {claimed[k]: f})
+
+
+def _key_or_value(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int], named_row: bool) -> None:
+    """A cell whose characters read as KEY and as one field, with a KEY character after one of
+    the field's, mixes a key up with a value where it opens with a key (a cell may print its key
+    before its value, not after it), or where no other cell of its row names an indicator (合计
+    read 合 NAME 计 KEY; but 数量指标 read LEVEL2 ×2, KEY ×2 beside its indicator's name is a
+    value): where the cell's characters lean to KEY on average, it is a key throughout."""
+    ids = [i for i in ordered if probs[i] is not None and int(probs[i].argmax()) != OTHER_LABEL_INDEX]
+    labels = [int(probs[i].argmax()) for i in ids]
+    fields = set(labels) - {KEY_LABEL_INDEX}
+    if len(fields) != 1 or KEY_LABEL_INDEX not in labels or (named_row and labels[0] != KEY_LABEL_INDEX):
+        return
+    first_value = next(n for n, k in enumerate(labels) if k != KEY_LABEL_INDEX)
+    if KEY_LABEL_INDEX not in labels[first_value:]:
+        return
+    weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in ids], dtype=np.float32)
+    mean = (np.stack([probs[i] for i in ids]) * weights[:, None]).sum(axis=0) / weights.sum()
+    if int(mean.argmax()) == KEY_LABEL_INDEX:
+        for i in ids:
+            probs[i] = mean.copy()
+
+
+def _cells_after_keys(table: Table, probs: list[np.ndarray | None]) -> set[int]:
+    """The cells (by id) whose left neighbour in their row reads as a key throughout."""
+    key_ends = set()
+    for cell in table.cells:
+        body = [i for i in cell.tokens if probs[i] is not None]
+        if body and all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body):
+            key_ends.add((cell.row, cell.col + cell.col_span))
+    return {id(cell) for cell in table.cells if (cell.row, cell.col) in key_ends}
+
+
+def _value_not_key(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int]) -> None:
+    """The cell right of a key cell holds its value: one KEY character opening it, followed by
+    characters of one field, is that field's (a key is a word, and its own cell printed it)."""
+    ids = [i for i in ordered if probs[i] is not None]
+    if len(ids) < 2 or len(normalise_char_text(page.tokens[ids[0]].text)) != 1:
+        return
+    labels = [int(probs[i].argmax()) for i in ids]
+    if labels[0] == KEY_LABEL_INDEX and len(set(labels[1:])) == 1 and labels[1] not in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX):
+        probs[ids[0]] = probs[ids[1]].copy()
 
 
 def _keys_inside_values(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int], h: float) -> None:
@@ -446,6 +559,8 @@ class ClassifierLabeller:
         probs = self.token_probs(page.tokens, page.width, page.height, context)
         vote_units(page, probs)
         vote_header_fields(page, probs)
+        marker_texts(page, probs)
+        spanning_names(page, probs)
         vote_columns(page, probs)
         total_rows(page, probs)
         for token, p in zip(page.tokens, probs):
