@@ -421,6 +421,28 @@ def test_a_pen_stroke_or_a_speck_apart_is_found_but_glyphs_and_points_are_not():
     assert found is not None and found[70, 160] and not found[28, 29] and found.sum() == 4
 
 
+def test_a_doubtful_narrow_crop_is_read_again_with_paper_on_both_sides():
+    from service.stages.ocr.stage import LineCrop, _reread_widened
+
+    class WidthSensitive:
+        """Reads '%' only from a crop at least twice as wide as high, as PP-OCR does."""
+
+        def read_lines(self, images, scales):
+            return [LineRead(text="%", confidence=0.95, chars=[CharRead(text="%", x0=0, x1=10, confidence=0.95)])
+                    if img.shape[1] >= 2 * img.shape[0] else LineRead(text="", confidence=0.0, chars=[])
+                    for img in images]
+
+    narrow = LineCrop(image=np.full((36, 23), 230, np.uint8), ink=np.zeros((36, 23), bool), x=100, y=50,
+                      ink_height=20, ink_width=15)
+    sure = LineCrop(image=np.full((36, 23), 230, np.uint8), ink=np.zeros((36, 23), bool), x=200, y=50,
+                    ink_height=20, ink_width=15)
+    crops = [narrow, sure]
+    reads = [LineRead(text="", confidence=0.0, chars=[]), LineRead(text="5", confidence=0.99, chars=[])]
+    _reread_widened(crops, reads, WidthSensitive(), paper=230, scales=[1.0, 1.0], floor=0.5)
+    assert reads[0].text == "%" and crops[0].image.shape[1] >= 2.5 * 36 and crops[0].x == 100 - 34
+    assert reads[1].text == "5" and crops[1] is sure  # a sure read is not read again
+
+
 def test_a_lone_slash_is_told_from_a_seven_and_a_one():
     from service.stages.ocr.stage import _dark_strokes, _is_slash, _main_stroke
 
