@@ -86,7 +86,7 @@ def write_card(out: Path, summary: dict, command: str) -> None:
     if timing:
         lines += [
             "## Speed",
-            f"{timing['ms_per_1000_chars']} ms per 1,000 characters on 2 shared CPU cores"
+            f"{timing['ms_per_1000_chars']} ms per 1,000 characters on 2 shared CPU cores (the ONNX export on onnxruntime)"
             + (f"; median {timing['ms_per_dense_page_median']} ms per dense page (≥ 1,500 characters, "
                f"{timing['dense_pages']} pages)." if timing.get("dense_pages") else "."),
             "",
