@@ -611,9 +611,11 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
 
 # What PP-OCR makes of ≥ ≤ = printed alone in a cell (Sichuan's 指标性质 column): with no
 # context it reads "c" or ">" at 0.15-0.5, under the confidence floor.
-OPERATOR_MISREADS = set("><＞＜＝cCzZsS2")  # not 二: the shape cannot tell it from =
+OPERATOR_MISREADS = set("><＞＜＝cCzZsS2日")  # not 二: the shape cannot tell it from =
 OPERATORS = "≥≤="
-SPECK_READS = set(".,。、·'")  # dust beside a glyph, read as a mark of its own
+# Marks read beside a lone glyph from dust or the stub of a ruling line; the shape test
+# looks at the glyph's own strokes.
+SPECK_READS = set(".,。、·'lI|")
 
 
 def _lone_operator(crop: LineCrop, read: LineRead) -> LineRead | None:
