@@ -200,22 +200,16 @@ def test_a_cell_takes_one_field_but_keys_and_cross_column_pieces_keep_theirs():
 def test_two_columns_read_as_one_field_part_the_less_sure_takes_its_next_best():
     from service.document import Cell, Page, Table
 
-    def probs_of(**p: float) -> np.ndarray:
-        v = np.full(len(LABELS), 0.001, dtype=np.float32)
-        for label, q in p.items():
-            v[LABELS.index(label)] = q
-        return v
-
     # 指标权重（分） read as a score column: its cells lean to SCORE, with WEIGHT second
     tokens, cells, probs = [], [], []
     for row in range(3):
-        for col, p in ((0, probs_of(NAME=0.9)), (1, probs_of(SCORE=0.6, WEIGHT=0.35)), (2, probs_of(SCORE=0.95))):
+        for col, p in ((0, _probs_of(NAME=0.9)), (1, _probs_of(SCORE=0.6, WEIGHT=0.35)), (2, _probs_of(SCORE=0.95))):
             tokens.append(Token(text="5", box=(100 * col, 20 * row, 100 * col + 9, 20 * row + 9)))
             cells.append(Cell(box=(100 * col, 20 * row, 100 * col + 90, 20 * row + 18), row=row, col=col, tokens=[len(tokens) - 1]))
             probs.append(p)
     tokens.append(Token(text="总", box=(0, 60, 9, 69)))  # a key in the name column stays a key
     cells.append(Cell(box=(0, 60, 90, 78), row=3, col=0, tokens=[len(tokens) - 1]))
-    probs.append(probs_of(KEY=0.9))
+    probs.append(_probs_of(KEY=0.9))
     page = Page(number=1, width=595, height=842, tokens=tokens, tables=[Table(box=(0, 0, 300, 80), cells=cells)])
     vote_columns(page, probs)
     labels = [LABELS[int(p.argmax())] for p in probs]
@@ -250,15 +244,9 @@ def test_a_row_naming_no_indicator_but_holding_a_key_or_a_total_holds_the_totals
 def test_two_cells_read_as_one_header_field_part_the_less_sure_takes_its_next_best():
     from service.document import Cell, Page, Table
 
-    def probs_of(**p: float) -> np.ndarray:
-        v = np.full(len(LABELS), 0.001, dtype=np.float32)
-        for label, q in p.items():
-            v[LABELS.index(label)] = q
-        return v
-
-    cells_read = [("职业技能培训", probs_of(PROJECT_NAME=0.95)),
-                  ("重庆市城市管理委员会", probs_of(PROJECT_NAME=0.55, DEPARTMENT=0.4)),  # 主管部门's value
-                  ("王懿梓", probs_of(PROJECT_LEAD=0.9))]
+    cells_read = [("职业技能培训", _probs_of(PROJECT_NAME=0.95)),
+                  ("重庆市城市管理委员会", _probs_of(PROJECT_NAME=0.55, DEPARTMENT=0.4)),  # 主管部门's value
+                  ("王懿梓", _probs_of(PROJECT_LEAD=0.9))]
     tokens, cells, probs = [], [], []
     for r, (text, p) in enumerate(cells_read):
         for k, ch in enumerate(text):
