@@ -443,6 +443,19 @@ def test_a_doubtful_narrow_crop_is_read_again_with_paper_on_both_sides():
     assert reads[1].text == "5" and crops[1] is sure  # a sure read is not read again
 
 
+def test_a_small_ring_alone_on_a_wrapped_line_is_a_full_stop_but_a_zero_is_not():
+    from service.stages.ocr.stage import LineCrop, _wrapped_full_stop
+
+    def crop(ink_width: int, ink_height: int) -> LineCrop:
+        return LineCrop(image=np.full((26, 19), 230, np.uint8), ink=np.zeros((26, 19), bool), x=0, y=0,
+                        ink_width=ink_width, ink_height=ink_height)
+
+    o = LineRead(text="o", confidence=0.42, chars=[CharRead(text="o", x0=0, x1=19, confidence=0.42)])
+    zero = LineRead(text="0", confidence=0.6, chars=[CharRead(text="0", x0=0, x1=19, confidence=0.6)])
+    assert _wrapped_full_stop(crop(11, 10), o, line_height=28).text == "。"
+    assert _wrapped_full_stop(crop(12, 20), zero, line_height=28) is None  # a score of 0 stands tall
+
+
 def test_a_lone_slash_is_told_from_a_seven_and_a_one():
     from service.stages.ocr.stage import _dark_strokes, _is_slash, _main_stroke
 

@@ -131,6 +131,7 @@ def read_page(
     for crop, read in zip(to_read, reads):
         read = _drop_edge_specks(read)
         read = _lone_operator(crop, read) or read
+        read = _wrapped_full_stop(crop, read, line_height) or read
         floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
         if read.confidence < floor or _scribble(read) or _speck(crop, read, line_height):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
@@ -616,6 +617,21 @@ OPERATORS = "≥≤="
 # Marks read beside a lone glyph from dust or the stub of a ruling line; the shape test
 # looks at the glyph's own strokes.
 SPECK_READS = set(".,。、·'lI|")
+
+
+FULL_STOP_MISREADS = set("oO0°。")
+FULL_STOP_SIZE = 0.5  # line heights, both ways: 。 is a small ring; a digit 0 stands 0.7 high
+
+
+def _wrapped_full_stop(crop: LineCrop, read: LineRead, line_height: float | None) -> LineRead | None:
+    """A sentence's 。 wrapped alone onto the last line of its cell, which the recogniser reads
+    without context as 'o' at 0.4 (under the floor, so the sentence lost its stop); None
+    where the crop is not one small ring."""
+    if (crop.glyphs or not line_height or len(read.chars) != 1 or read.chars[0].text not in FULL_STOP_MISREADS
+            or crop.ink_width > FULL_STOP_SIZE * line_height or crop.ink_height > FULL_STOP_SIZE * line_height):
+        return None
+    h, w = crop.ink.shape
+    return LineRead(text="。", confidence=0.9, chars=[CharRead(text="。", x0=0.0, x1=float(w), confidence=0.9)])
 
 
 def _lone_operator(crop: LineCrop, read: LineRead) -> LineRead | None:
