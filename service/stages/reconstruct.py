@@ -273,12 +273,13 @@ class _FormBuilder:
                 # The header block comes first: a signature line after the tables does not
                 # override it. Within it, of two values for one field the surer wins (a
                 # 填报单位 line above the table read as the project name, at 0.6).
-                in_header = not (form.funds or form.indicators or self.rows)
-                surer = in_header and part.label_confidence > self.header_confidence.get(name, 1.0)
+                confidence = part.label_confidence
+                in_header = not (form.funds or self.rows)  # indicators are built from the rows at the end
+                surer = in_header and confidence > self.header_confidence.get(name, 1.0)
                 if text and (getattr(form, name) is None or surer):
                     setattr(form, name, text)
                     form.provenance[name] = part.source()
-                    self.header_confidence[name] = part.label_confidence
+                    self.header_confidence[name] = confidence
         if labels & set(FUND_FIELDS):
             self._fund(unit)
         for label, name in ((L.goal_expected, "expected"), (L.goal_actual, "actual")):

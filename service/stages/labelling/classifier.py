@@ -320,10 +320,7 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
                 taken.add(f)
         for col, f in chosen.items():
             for cell in columns[col]:
-                for i in cell:
-                    p = np.zeros_like(probs[i])
-                    p[f] = means[col][f]
-                    probs[i] = p
+                _settle(probs, cell, f, means[col][f])
         _keys_in_indicator_rows(table, probs, chosen, means)
 
 
@@ -344,11 +341,7 @@ def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen
             continue
         cell, body = keys[0]
         if (table.ruled or cell.col_span == 1) and cell.col in chosen:
-            f = chosen[cell.col]
-            for i in body:
-                p = np.zeros_like(probs[i])
-                p[f] = means[cell.col][f]
-                probs[i] = p
+            _settle(probs, body, chosen[cell.col], means[cell.col][chosen[cell.col]])
 
 
 def spanning_names(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -380,9 +373,7 @@ def marker_texts(page: Page, probs: list[np.ndarray | None]) -> None:
         if text in marked:
             for i in body:
                 if int(probs[i].argmax()) != marker:
-                    p = np.zeros_like(probs[i])
-                    p[marker] = probs[i].max()  # its own confidence, as a marker
-                    probs[i] = p
+                    _settle(probs, [i], marker, probs[i].max())  # its own confidence, as a marker
 
 
 TOTALS = {LABELS.index(FieldLabel.weight.value): LABELS.index(FieldLabel.total_weight.value),
@@ -460,8 +451,7 @@ def _key_or_value(page: Page, probs: list[np.ndarray | None], ordered: Sequence[
     first_value = next(n for n, k in enumerate(labels) if k != KEY_LABEL_INDEX)
     if KEY_LABEL_INDEX not in labels[first_value:]:
         return
-    weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in ids], dtype=np.float32)
-    mean = (np.stack([probs[i] for i in ids]) * weights[:, None]).sum(axis=0) / weights.sum()
+    mean = _char_mean(page, probs, ids)
     if int(mean.argmax()) == KEY_LABEL_INDEX:
         for i in ids:
             probs[i] = mean.copy()
@@ -511,10 +501,23 @@ def _vote(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> Non
     body = [i for i in ids if probs[i] is not None and int(probs[i].argmax()) != KEY_LABEL_INDEX]
     if len(body) < 2:
         return
-    weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in body], dtype=np.float32)
-    mean = (np.stack([probs[i] for i in body]) * weights[:, None]).sum(axis=0) / weights.sum()
+    mean = _char_mean(page, probs, body)
     for i in body:
         probs[i] = mean.copy()  # later votes change tokens one by one
+
+
+def _char_mean(page: Page, probs: list[np.ndarray | None], ids: Sequence[int]) -> np.ndarray:
+    """The tokens' probabilities averaged by characters (a multi-character OCR token weighs more)."""
+    weights = np.array([max(len(normalise_char_text(page.tokens[i].text)), 1) for i in ids], dtype=np.float32)
+    return (np.stack([probs[i] for i in ids]) * weights[:, None]).sum(axis=0) / weights.sum()
+
+
+def _settle(probs: list[np.ndarray | None], ids: Sequence[int], field: int, confidence: float) -> None:
+    """The tokens take one field, with this confidence and nothing else left open."""
+    for i in ids:
+        p = np.zeros_like(probs[i])
+        p[field] = confidence
+        probs[i] = p
 
 
 # ---------------------------------------------------------------- the labeller
