@@ -45,14 +45,18 @@ def group_lines(tokens: Sequence[Token], ids: Sequence[int]) -> list[list[int]]:
     for i in order:
         b = tokens[i].box
         h = max(b[3] - b[1], 0.1)
-        for k in range(len(lines) - 1, max(-1, len(lines) - 3), -1):
-            y0, y1 = bands[k]
-            # Same line when the boxes overlap by half the smaller height: a quote mark or
-            # a comma sits high or low in its line but still overlaps it.
-            if min(y1, b[3]) - max(y0, b[1]) >= 0.5 * min(h, y1 - y0):
-                lines[k].append(i)
-                bands[k] = (min(y0, b[1]), max(y1, b[3]))
-                break
+        # Same line when the boxes overlap by half the smaller height: a quote mark or
+        # a comma sits high or low in its line but still overlaps it. A mark that small may
+        # overlap two lines printed at different heights (cells centred beside a wrapped
+        # one): it sits on the top or the baseline of its own.
+        candidates = [
+            k for k in range(len(lines) - 1, max(-1, len(lines) - 3), -1)
+            if min(bands[k][1], b[3]) - max(bands[k][0], b[1]) >= 0.5 * min(h, bands[k][1] - bands[k][0])
+        ]
+        if candidates:
+            k = min(candidates, key=lambda k: min(abs(b[1] - bands[k][0]), abs(b[3] - bands[k][1])))
+            lines[k].append(i)
+            bands[k] = (min(bands[k][0], b[1]), max(bands[k][1], b[3]))
         else:
             lines.append([i])
             bands.append((b[1], b[3]))

@@ -174,3 +174,44 @@ def test_the_page_shows_its_line_gap_where_text_wraps():
     rows_only.lines = group_lines(rows_only.tokens, range(len(rows_only.tokens)))
     segs = [_segments(rows_only, line, 0.45 * h) for line in rows_only.lines]
     assert _page_line_gap(rows_only, segs, h) is None
+
+
+def test_header_rows_as_far_apart_as_the_page_wraps_cell_lines_stay_rows():
+    """A borderless header block of one-line rows (项目名称 above 主管部门) spaced with two
+    paddings: without wrapped lines of its own, its lower gap is a row gap wherever the
+    page wraps its cells' lines closer."""
+    assert _cell_gap([6.9, 7.2, 8.4, 10.9], h=9.4) > 8.4  # alone, the table takes its lower gaps for lines
+    assert _cell_gap([6.9, 7.2, 8.4, 10.9], h=9.4, line_gap=3.7) < 6.9
+
+
+def test_a_key_and_its_value_stack_only_with_their_own_lines():
+    tokens: list[Token] = []
+    for top, key, value in ((98.0, "项目名称", "外语标识整治补助资金"), (115.0, "主管部门", "安徽省农业农村厅"),
+                            (132.0, "项目负责人", "黄洋颖")):
+        _line(tokens, key, 82, top, size=10.0)
+        _line(tokens, value, 160, top, size=10.0)
+    _line(tokens, "实施单位", 450, 115.0, size=10.0)
+    _line(tokens, "安徽省评审中心", 530, 115.0, size=10.0)
+    _line(tokens, "联系电话", 450, 132.0, size=10.0)
+    _line(tokens, "47009063", 530, 132.0, size=5.0)
+    for k in range(6):  # a paragraph further down shows the page's line gap (3 points)
+        _line(tokens, "围绕外语标识整治重点任务开展成果推广展示进一步引导", 60, 300.0 + 13.0 * k, size=10.0)
+    page = Page(number=1, width=842, height=595, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    [table] = page.tables
+    values = sorted(text_of(page.tokens, c.tokens) for c in table.cells if c.box[0] >= 160 and c.box[2] < 400)
+    assert values == ["外语标识整治补助资金", "安徽省农业农村厅", "黄洋颖"]
+
+
+def test_a_small_mark_joins_the_line_on_whose_baseline_it_sits():
+    """A text layer's 。 is a dot at the foot of its line; beside a row whose cells are
+    centred lower it overlaps both lines, and belongs to its own."""
+    tokens: list[Token] = []
+    _line(tokens, "出", 667, 503.0, size=10.0)
+    _line(tokens, "举办主题活动", 229, 509.0, size=10.0)
+    tokens.append(Token(text="。", box=(678.0, 511.0, 680.0, 513.0)))
+    lines = group_lines(tokens, range(len(tokens)))
+    assert [text_of(tokens, line) for line in lines] == ["出。", "举办主题活动"]
+

@@ -64,6 +64,17 @@ def test_s06_sichuan_target_joins_its_three_columns(pipeline):
     )
 
 
+def test_s05_borderless_header_rows_and_a_cell_wrapped_below_its_row(pipeline):
+    [form] = pipeline.extract(SAMPLES / "s05" / "digital.pdf").forms
+    # 项目名称 above 主管部门 with no ruling lines: two header rows, not one wrapped cell
+    assert (form.project_name, form.department) == ("外语标识整治补助资金", "安徽省农业农村厅")
+    row = _row(form, "举办主题活动")  # the last row on page 1: its 偏差 cell wraps below the other cells
+    assert (row.target, row.actual, row.weight, row.score, row.deviation) == (
+        "≥16场", "8场", 13.0, 10.44, "部分资金因政策调整未能支出。年中预算调整，任务量相应减少。招采工作开展较晚，影响后续工作进度",
+    )
+    assert form.indicators[form.indicators.index(row) + 1].name == "云服务租赁期"  # page 2 starts a row of its own
+
+
 def test_s03_three_forms_in_one_pdf(pipeline):
     forms = pipeline.extract(SAMPLES / "s03" / "digital.pdf").forms
     assert [f.form_type.value for f in forms] == ["project", "project", "department"]

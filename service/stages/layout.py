@@ -143,7 +143,7 @@ def find_borderless_tables(page: Page, min_table_lines: int = 2) -> None:
     if current:
         runs.append(current)
 
-    line_gap = _page_line_gap(page, segs, h) if page.text_source == "ocr" else None
+    line_gap = _page_line_gap(page, segs, h)
     used: set[int] = set()
     for run in runs:
         for block in _blocks(page, run, segs, h):
@@ -247,10 +247,15 @@ def _with_aligned_ends(page: Page, block: list[int], multi: list[int], segs, h: 
     x1 = max(page.tokens[i].box[2] for k in multi for i in page.lines[k])
     gutters = _gutters(page, [page.lines[k] for k in multi], x0, x1, h)
 
+    # a cell wider than its column's other text wraps over lines of its own inside the block
+    inner = [union([page.tokens[i].box for i in page.lines[k]]) for k in block[a : b + 1] if len(segs[k]) == 1]
+
     def fits(k: int, neighbour: int) -> bool:
         box = union([page.tokens[i].box for i in page.lines[k]])
         near = abs(_gap(page, k, neighbour) if k < neighbour else _gap(page, neighbour, k)) <= 1.0 * h
-        return near and x0 - h <= box[0] and box[2] <= x1 + h and not any(box[0] < g < box[2] for g in gutters)
+        in_columns = x0 - h <= box[0] and box[2] <= x1 + h and not any(box[0] < g < box[2] for g in gutters)
+        like_inner = any(abs(box[0] - o[0]) <= 0.5 * h and box[2] <= o[2] + h for o in inner)
+        return near and (in_columns or like_inner)
 
     while a > 0 and fits(block[a - 1], block[a]):
         a -= 1
@@ -397,13 +402,18 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float
     def gap(upper: _Piece, lower: _Piece) -> float:
         return lower.centre - upper.last_centre - h if scanned else lower.box[1] - upper.box[3]
 
-    gaps = [
-        gap(a, b)
-        for col in by_col.values()
-        for a, b in zip(col, col[1:])
-        if min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]) > 0
-    ]
-    limit = _noisy_cell_gap(gaps, h, line_gap) if scanned else _cell_gap(gaps, h)
+    def overlap(a: _Piece, b: _Piece) -> bool:
+        return min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]) > 0
+
+    # from each line to the next one below it that shares some width (a key and its value
+    # side by side in one column each have their own)
+    gaps = []
+    for col in by_col.values():
+        for n, a in enumerate(col):
+            b = next((b for b in col[n + 1 :] if b.box[1] > a.box[1] and overlap(a, b)), None)
+            if b is not None:
+                gaps.append(gap(a, b))
+    limit = _noisy_cell_gap(gaps, h, line_gap) if scanned else _cell_gap(gaps, h, line_gap)
     stacked: dict[int, list[_Piece]] = {}
     for col, column in by_col.items():
         cells: list[_Piece] = []
@@ -480,18 +490,21 @@ def _spans_rows(cell: _Piece, cells: list[_Piece]) -> bool:
     return False
 
 
-def _cell_gap(gaps: list[float], h: float) -> float:
+def _cell_gap(gaps: list[float], h: float, line_gap: float | None = None) -> float:
     """The largest vertical gap between two lines of one cell.
 
     Line gaps inside cells are all alike (one pitch); gaps between rows are larger by the
     cell padding. The first clear jump in the sorted gaps separates the two. Without one,
-    gaps under 0.6 of a character height are line gaps.
+    gaps under 0.6 of a character height are line gaps. A table of one-line rows (a header
+    block) shows only row gaps, at two paddings: where the page's own line gap
+    (`_page_line_gap`) is narrower than the lower group, that group is rows too.
     """
     ordered = sorted(g for g in gaps if g > -0.5 * h)
     jump = max(1.5, 0.2 * h)
+    widest_line_gap = line_gap + 0.2 * h if line_gap is not None else 0.9 * h
     for a, b in zip(ordered, ordered[1:]):
         if b - a >= jump:
-            return (a + b) / 2 if a <= 0.9 * h else ordered[0] - 0.01
+            return (a + b) / 2 if a <= widest_line_gap else min(ordered[0], widest_line_gap) - 0.01
     # all alike: lines of paragraphs (stacked) or rows of single lines (apart)
     return 0.6 * h
 
