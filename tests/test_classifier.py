@@ -22,6 +22,7 @@ from service.stages.labelling.classifier import (
     bio_to_field_probs,
     build_window,
     encode_tokens,
+    form_starts,
     split_box,
     total_rows,
     vote_header_fields,
@@ -361,6 +362,24 @@ def test_a_text_read_as_a_marker_marks_every_cell_printing_it():
     assert _labels(probs) == ["MARKER"] * 6 + ["NAME"] * 2
 
 
+def test_a_title_below_a_forms_fields_starts_another_form_at_its_line():
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
+    tokens = [Token(text="项目支出绩效自评表", box=(100, 40, 190, 50))]
+    tokens += [Token(text="设备数量" * 3, box=(60, 60 + 12 * k, 180, 70 + 12 * k)) for k in range(4)]
+    tokens += [Token(text="（2020）", box=(40, 300, 100, 310)), Token(text="部门整体支出绩效自评表", box=(110, 300, 220, 310))]
+    tokens += [Token(text="部门名称", box=(60, 320, 100, 330))]
+    enc = encode_tokens(tokens, 595.0, 842.0, vocab)
+    labels = [L.title] * 9 + [L.name] * 48 + [L.other] * 6 + [L.title] * 11 + [L.key] * 4
+    probs = np.stack([_probs_of(**{label.value: 0.9}) for label in labels])
+    # the second title's line starts with its year (read O): the new form starts there
+    assert form_starts(enc, probs) == [57]
+    # a title first on the page, or after too little to be a form, starts nothing
+    assert form_starts(enc, probs[:57]) == []
+    few = probs.copy()
+    few[9:40] = _probs_of(O=0.9)
+    assert form_starts(enc, few) == []
+
+
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():
     from training.token_data import PageSample, bio_tags
 
@@ -485,3 +504,20 @@ def test_shipped_model_labels_a_bundled_sample():
         if field in page.labels:
             assert text_with(field, got) == text_with(field, page.labels), field
     assert np.mean([g == t for g, t in zip(got, page.labels)]) > 0.97
+
+
+@pytest.mark.skipif(not (MODEL_DIR / SETTINGS_FILE).exists() or not _sample_pages(), reason="no shipped model or samples")
+def test_a_department_form_below_a_project_form_reads_its_own_header():
+    """s03 page 2: a department form starts below the end of a project form. Read in one
+    window with the project's rows, 部门名称's value looked like a project's 主管部门."""
+    from service.pipeline import Pipeline
+    from service.registry import create
+
+    pipeline = Pipeline()
+    doc = pipeline.run(SAMPLES / "s03" / "digital.pdf")
+    labelled = create("labellers", "classifier")(doc)
+    page = labelled.pages[1]
+    value = "".join(t.text for t in sorted(page.tokens, key=lambda t: t.box[0]) if 525 < t.box[1] < 540 and t.box[0] > 110)
+    assert value == "南京市规划和自然资源局管理处"
+    labels = {t.label for t in page.tokens if 525 < t.box[1] < 540 and t.box[0] > 110 and t.text != "处"}
+    assert labels == {L.project_name.value}

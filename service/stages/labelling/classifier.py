@@ -576,29 +576,76 @@ class ClassifierLabeller:
     def token_probs(
         self, tokens: Sequence[Token], width: float, height: float, context: KeyContext
     ) -> list[np.ndarray | None]:
-        """Field-label probabilities per token (None for a token with no characters)."""
+        """Field-label probabilities per token (None for a token with no characters).
+
+        A form that starts below another one on the same page is read again on its own:
+        the window that held the first form's rows took 部门名称 for a project's 主管部门.
+        Its KEY context starts afresh: the keys carried so far named the other form's columns.
+        """
         page = encode_tokens(tokens, width, height, self.vocab)
         n = len(page)
-        char_probs = np.zeros((n, len(LABELS)), dtype=np.float32)
-        if n:
-            spans = window_spans(n, self.settings)
-            owners = window_owners(n, spans)
-            added = 0  # characters before this position have been offered to the context
-            for w, span in enumerate(spans):
-                window = build_window(page, span, context.ids, context.boxes, self.vocab)
-                bio = self.model(collate([window], self.vocab[PAD]))[0]
-                start, end = span
-                body = bio_to_field_probs(bio[window.body_start : window.body_start + end - start])
-                mine = owners[start:end] == w
-                char_probs[start:end][mine] = body[mine]
-                # Every character before the next window is decided now; its KEYs become context.
-                limit = spans[w + 1][0] if w + 1 < len(spans) else n
-                decided = np.arange(added, limit)
-                keys = decided[char_probs[decided].argmax(axis=1) == KEY_LABEL_INDEX]
-                context.add(page.ids[keys].tolist(), page.boxes[keys].tolist())
-                added = limit
+        first = KeyContext(context.size)
+        first.ids, first.boxes = list(context.ids), list(context.boxes)
+        char_probs = self._read(page, 0, n, first)
+        starts = [0] + form_starts(page, char_probs)
+        if len(starts) == 1:
+            context.ids, context.boxes = first.ids, first.boxes
+        else:
+            for k, (start, end) in enumerate(zip(starts, starts[1:] + [n])):
+                if k:
+                    context.ids, context.boxes = [], []
+                char_probs[start:end] = self._read(page, start, end, context)
         sums = np.zeros((len(tokens), len(LABELS)), dtype=np.float32)
         counts = np.zeros(len(tokens), dtype=np.int64)
         np.add.at(sums, page.owner, char_probs)
         np.add.at(counts, page.owner, 1)
         return [sums[i] / counts[i] if counts[i] else None for i in range(len(tokens))]
+
+    def _read(self, page: EncodedPage, lo: int, hi: int, context: KeyContext) -> np.ndarray:
+        """Probabilities of the characters [lo, hi) read in windows of their own; each
+        window's decided KEYs join the context of the next."""
+        char_probs = np.zeros((hi - lo, len(LABELS)), dtype=np.float32)
+        spans = window_spans(hi - lo, self.settings)
+        owners = window_owners(hi - lo, spans)
+        added = 0  # characters before this position have been offered to the context
+        for w, (start, end) in enumerate(spans):
+            window = build_window(page, (lo + start, lo + end), context.ids, context.boxes, self.vocab)
+            bio = self.model(collate([window], self.vocab[PAD]))[0]
+            body = bio_to_field_probs(bio[window.body_start : window.body_start + end - start])
+            mine = owners[start:end] == w
+            char_probs[start:end][mine] = body[mine]
+            # Every character before the next window is decided now; its KEYs become context.
+            limit = spans[w + 1][0] if w + 1 < len(spans) else hi - lo
+            decided = np.arange(added, limit)
+            keys = lo + decided[char_probs[decided].argmax(axis=1) == KEY_LABEL_INDEX]
+            context.add(page.ids[keys].tolist(), page.boxes[keys].tolist())
+            added = limit
+        return char_probs
+
+
+TITLE_LABEL_INDEX = LABELS.index(FieldLabel.title.value)
+FORM_TITLE_CHARS = 6  # 绩效自评表 and more: a title line, not a stray character read as one
+FORM_CONTENT_CHARS = 40  # a form's worth of fields above it: the title starts another form
+
+
+def form_starts(page: EncodedPage, char_probs: np.ndarray) -> list[int]:
+    """The first characters of the lines where another form's title begins below a form's
+    fields on this page."""
+    labels = char_probs.argmax(axis=1)
+    starts: list[int] = []
+    content = 0
+    n = 0
+    while n < len(labels):
+        if labels[n] != TITLE_LABEL_INDEX:
+            content += int(labels[n] != OTHER_LABEL_INDEX)
+            n += 1
+            continue
+        run = n
+        while run < len(labels) and labels[run] == TITLE_LABEL_INDEX:
+            run += 1
+        if run - n >= FORM_TITLE_CHARS and content >= FORM_CONTENT_CHARS:
+            line_start = int(np.argmax(page.line == page.line[n]))
+            starts.append(line_start)
+            content = 0
+        n = run
+    return starts
