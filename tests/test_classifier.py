@@ -320,6 +320,13 @@ def test_a_cell_mixing_key_and_value_characters_is_a_key_where_it_leans_to_one()
     probs += [_probs_of(TOTAL_WEIGHT=0.9) for _ in range(3)]
     vote_units(page, probs)
     assert _labels(probs) == ["KEY"] * 6 + ["TOTAL_WEIGHT"] * 3
+    # one KEY character opening one field's is no key before its value (a key is a word): the
+    # 绩效指标 label printed down a cell merged over a flat indicator list, 效指标 read LEVEL1
+    page, _ = _grid([[("绩效指标", {})]])
+    probs = [_probs_of(KEY=1.0), _probs_of(LEVEL1=0.9, KEY=0.08), _probs_of(LEVEL1=0.48, KEY=0.47),
+             _probs_of(LEVEL1=0.52, KEY=0.45)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["KEY"] * 4
     # a key printed before its value in one cell keeps both; a level whose 指标 reads as a key
     # (数量指标, as at a page break) beside its indicator's name is left to the column votes
     page, _ = _grid([[("负责人王五", {})], [("数量指标", {}), ("改造面积", {})]])

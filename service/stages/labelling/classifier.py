@@ -439,17 +439,19 @@ def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
 
 def _key_or_value(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int], named_row: bool) -> None:
     """A cell whose characters read as KEY and as one field, with a KEY character after one of
-    the field's, mixes a key up with a value where it opens with a key (a cell may print its key
-    before its value, not after it), or where no other cell of its row names an indicator (合计
-    read 合 NAME 计 KEY; but 数量指标 read LEVEL2 ×2, KEY ×2 beside its indicator's name is a
-    value): where the cell's characters lean to KEY on average, it is a key throughout."""
+    the field's or a single KEY character before them (a key is a word: the 绩 of a 绩效指标
+    label printed down a merged cell), mixes a key up with a value where it opens with a key
+    (a cell may print its key before its value, not after it), or where no other cell of its
+    row names an indicator (合计 read 合 NAME 计 KEY; but 数量指标 read LEVEL2 ×2, KEY ×2 beside
+    its indicator's name is a value): where the cell's characters lean to KEY on average, it is
+    a key throughout."""
     ids = [i for i in ordered if probs[i] is not None and int(probs[i].argmax()) != OTHER_LABEL_INDEX]
     labels = [int(probs[i].argmax()) for i in ids]
     fields = set(labels) - {KEY_LABEL_INDEX}
     if len(fields) != 1 or KEY_LABEL_INDEX not in labels or (named_row and labels[0] != KEY_LABEL_INDEX):
         return
     first_value = next(n for n, k in enumerate(labels) if k != KEY_LABEL_INDEX)
-    if KEY_LABEL_INDEX not in labels[first_value:]:
+    if KEY_LABEL_INDEX not in labels[first_value:] and first_value != 1:
         return
     mean = _char_mean(page, probs, ids)
     if int(mean.argmax()) == KEY_LABEL_INDEX:
