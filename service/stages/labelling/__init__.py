@@ -1,7 +1,7 @@
 """Field labelling: every token gets a service.labels.FieldLabel.
 
 Labellers are registered under "labellers": `classifier` (the learned layout-aware
-token classifier, the default once its weights ship) and `keywords` (header-keyword
+token classifier shipped in models/, the default) and `keywords` (header-keyword
 rules, the fallback). Reconstruction reads only the labels and the geometry.
 """
 
@@ -13,7 +13,7 @@ from . import classifier, keywords  # noqa: F401  (registers the labellers)
 
 
 @register("stages", "labelling")
-def make_labelling(labeller: str = "keywords", **options) -> "LabellingStage":
+def make_labelling(labeller: str = "classifier", **options) -> "LabellingStage":
     return LabellingStage(create("labellers", labeller, **options))
 
 
