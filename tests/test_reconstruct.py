@@ -239,3 +239,38 @@ def test_printed_numbers_parse_and_dashes_do_not():
 
     assert [parse_number(t) for t in ("576.09", "100.00%", "10分", "1,234.5 万元", "7.")] == [576.09, 100.0, 10.0, 1234.5, 7.0]
     assert [parse_number(t) for t in ("——", "", "7..", ".")] == [None, None, None, None]
+
+
+def test_loose_lines_under_a_row_continue_its_text_cell():
+    """The rest of a borderless row cut by the page break prints as loose 偏差 lines above the
+    new page's table: only the first of them is the page's first unit, the others follow it
+    line under line. A 偏差 line far below a row, or one holding a name, is no such line."""
+    from service.document import Page, Token
+    from service.labels import FieldLabel as L
+    from service.stages.reconstruct import Unit, _FormBuilder, _line_unit
+
+    def page_of(number: int, lines: list[tuple[float, list[tuple[str, float, L]]]]) -> tuple[Page, list[Unit]]:
+        page = Page(number=number, width=842, height=595, text_source="text_layer")
+        units = []
+        for top, runs in lines:
+            ids = []
+            for text, x, label in runs:
+                for k, ch in enumerate(text):
+                    ids.append(len(page.tokens))
+                    page.tokens.append(Token(text=ch, box=(x + 9 * k, top, x + 9 * k + 9, top + 9), label=label.value))
+            units.append(_line_unit(page, ids, ruled=False, table_id=None))
+        return page, units
+
+    row = [("森林覆盖率", 60, L.name), ("≥30%", 200, L.target), ("31%", 260, L.actual), ("3", 320, L.weight),
+           ("3", 350, L.score), ("项目结余资金已按规定收回。", 400, L.deviation)]
+    _, first = page_of(1, [(500.0, [("项目支出绩效自评表", 200, L.title)]), (520.0, row)])
+    _, second = page_of(2, [(114.0, [("今后将加强与相", 400, L.deviation)]), (127.0, [("关单位的沟通协调，确保", 400, L.deviation)]),
+                            (140.0, [("按期完成。", 400, L.deviation)]),
+                            (160.0, [("改善水环境质量", 60, L.name), ("明显改善", 200, L.target), ("3", 320, L.weight)]),
+                            (240.0, [("另起一行的偏差说明", 400, L.deviation)])])
+    builder = _FormBuilder()
+    for unit in first + second:
+        builder.feed(unit)
+    [form] = builder.finish()
+    assert [i.name for i in form.indicators] == ["森林覆盖率", "改善水环境质量", None]
+    assert form.indicators[0].deviation == "项目结余资金已按规定收回。今后将加强与相关单位的沟通协调，确保按期完成。"

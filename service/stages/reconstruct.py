@@ -369,6 +369,9 @@ class _FormBuilder:
         if prev is not None and new_page and self._continues(prev, has, form_has_weights):
             self._append(prev, parts, unit, continuation=True)
             return
+        if prev is not None and not new_page and self._wrapped_line(prev, has, unit):
+            self._append(prev, parts, unit, continuation=False)
+            return
         row = _Row(page=unit.page.number, level_only=not (has - {"level1", "level2"}))
         self._append(row, parts, unit, continuation=False)
         self.rows.append(row)
@@ -378,6 +381,16 @@ class _FormBuilder:
         fresh = "name" in has and (not form_has_weights or bool(has & {"weight", "score"}))
         prev_complete = prev.has("name") and (not form_has_weights or prev.has("weight") or prev.has("score"))
         return not fresh or not prev_complete
+
+    @staticmethod
+    def _wrapped_line(prev: _Row, has: set[str], unit: Unit) -> bool:
+        """Is this text line, without ruling lines around it, the next line of a text cell of
+        the row just above (the rest of a row cut by the page break, printed as loose lines
+        above the new page's table)? It holds only text the row has and nothing that starts a
+        row (a name, a level, a weight or score), right under the row's last line."""
+        line = unit.bottom - unit.top
+        return (not unit.ruled and bool(has) and has <= {"target", "actual", "deviation"}
+                and all(prev.has(name) for name in has) and unit.top - prev.last_bottom <= 0.8 * line)
 
     def _append(self, row: _Row, parts: dict[str, list[Part]], unit: Unit, continuation: bool) -> None:
         for name, ps in parts.items():
