@@ -25,6 +25,7 @@ from service.stages.labelling.classifier import (
     form_starts,
     split_box,
     total_rows,
+    vote,
     vote_header_fields,
     vote_columns,
     vote_units,
@@ -356,6 +357,32 @@ def test_a_key_cell_in_an_indicator_row_holds_its_columns_field():
     assert _labels(probs) == ["KEY"] * 6 + indicator + ["NAME"] * 3 + indicator[4:] + ["NAME"] * 4 + ["TARGET"] * 2 + ["ACTUAL"] * 2
 
 
+def test_a_key_cell_in_an_indicator_row_of_a_column_too_short_to_vote_takes_its_likeliest_field():
+    # a continuation page: the 标 of 效益指标, split by the page break, alone in the level column
+    # beside a row that names its indicator; the column holds no other cell to vote with
+    page, probs = _grid([[("一级指标", {"KEY": 0.99}), ("三级指标", {"KEY": 0.99})],
+                         [("标", {"KEY": 0.58, "LEVEL1": 0.42}), ("改善水环境质量", {"NAME": 0.9})]])
+    vote_columns(page, probs)
+    assert _labels(probs) == ["KEY"] * 8 + ["LEVEL1"] + ["NAME"] * 7
+
+
+def test_an_indicator_rows_score_read_as_a_total_joins_its_columns_vote():
+    """The last row above 总分: its 分值 and 得分 both read TOTAL_WEIGHT. Turned back into the
+    indicator's own fields before the columns vote, the 得分 cell takes its column's SCORE
+    (after it, both became WEIGHT and the row's weight read 11); the 总分 row keeps its totals."""
+    weight, score, target = {"WEIGHT": 0.8}, {"SCORE": 0.8}, {"TARGET": 0.9}
+    page, probs = _grid([[("指标", {"KEY": 0.99}), ("指标值", {"KEY": 0.99}), ("分值", {"KEY": 0.99}), ("得分", {"KEY": 0.99})],
+                         [("培训人次", {"NAME": 0.9}), ("≥5", target), ("2", weight), ("2", score)],
+                         [("满意度", {"NAME": 0.9}), ("≥9", target), ("3", weight), ("3", score)],
+                         [("合格率", {"NAME": 0.9}), ("≥1", target), ("1", {"TOTAL_WEIGHT": 0.84, "WEIGHT": 0.09}),
+                          ("1", {"TOTAL_WEIGHT": 0.46, "TOTAL_SCORE": 0.43, "SCORE": 0.08})],
+                         [("总分", {"KEY": 0.9}), None, ("100", weight), ("95", score)]])
+    vote(page, probs)
+    row = ["TARGET"] * 2 + ["WEIGHT", "SCORE"]
+    assert _labels(probs)[9:] == ["NAME"] * 4 + row + ["NAME"] * 3 + row + ["NAME"] * 3 + row + [
+        "KEY"] * 2 + ["TOTAL_WEIGHT"] * 3 + ["TOTAL_SCORE"] * 2
+
+
 def test_a_cell_spanning_named_rows_is_no_name():
     page, probs = _grid([[("续表", {"NAME": 0.97, "MARKER": 0.03}), ("可用性", {"NAME": 0.99})],
                          [None, ("故障率", {"NAME": 0.99})]], spans={(0, 0): (2, 1)})
@@ -369,7 +396,7 @@ def test_a_text_read_as_a_marker_marks_every_cell_printing_it():
     assert _labels(probs) == ["MARKER"] * 6 + ["NAME"] * 2
 
 
-def test_a_title_below_a_forms_fields_starts_another_form_at_its_line():
+def test_a_title_below_a_forms_fields_or_a_rubric_starts_a_form_at_its_line():
     vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
     tokens = [Token(text="项目支出绩效自评表", box=(100, 40, 190, 50))]
     tokens += [Token(text="设备数量" * 3, box=(60, 60 + 12 * k, 180, 70 + 12 * k)) for k in range(4)]
@@ -380,11 +407,14 @@ def test_a_title_below_a_forms_fields_starts_another_form_at_its_line():
     probs = np.stack([_probs_of(**{label.value: 0.9}) for label in labels])
     # the second title's line starts with its year (read O): the new form starts there
     assert form_starts(enc, probs) == [57]
+    # so does one below other text (a scoring rubric, all O)
+    rubric = probs.copy()
+    rubric[:57] = _probs_of(O=0.9)
+    assert form_starts(enc, rubric) == [57]
     # a title first on the page, or after too little to be a form, starts nothing
     assert form_starts(enc, probs[:57]) == []
-    few = probs.copy()
-    few[9:40] = _probs_of(O=0.9)
-    assert form_starts(enc, few) == []
+    short = encode_tokens(tokens[:2] + tokens[5:], 595.0, 842.0, vocab)
+    assert form_starts(short, np.concatenate([probs[:21], probs[57:]])) == []
 
 
 def test_bio_tags_start_entities_at_label_changes_lines_and_gaps():

@@ -251,6 +251,18 @@ def bio_to_field_probs(bio_probs: np.ndarray) -> np.ndarray:
     return out
 
 
+def vote(page: Page, probs: list[np.ndarray | None]) -> None:
+    """The model reads characters; the page's layout says which of them belong together.
+    Each vote below settles one kind of unit on one field, in this order."""
+    vote_units(page, probs)
+    vote_header_fields(page, probs)
+    marker_texts(page, probs)
+    spanning_names(page, probs)
+    total_rows(page, probs)  # an indicator row's 分值/得分 read as totals then join their columns' vote
+    vote_columns(page, probs)
+    total_rows(page, probs)  # and a total row's cells the columns' vote took for an indicator's are totals
+
+
 def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
     """One field per unit of text the layout found: a table cell, or a run of a loose text
     line between keys and wide gaps. Their characters' probabilities, averaged by
@@ -327,7 +339,9 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
 def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
                             means: dict[int, np.ndarray]) -> None:
     """A row that names an indicator prints no key (its keys are the header row's): the one cell
-    of such a row that reads as a key, in a column read as an indicator field, holds that field."""
+    of such a row that reads as a key, in a column read as an indicator field, holds that field;
+    in a column not read as one (too few cells: the 标 of a level split by the page break, alone
+    on the new page), its own likeliest indicator field."""
     rows: dict[int, list] = {}
     for cell in table.cells:
         body = [i for i in cell.tokens if probs[i] is not None]
@@ -340,8 +354,14 @@ def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen
         if len(keys) != 1 or not named:
             continue
         cell, body = keys[0]
-        if (table.ruled or cell.col_span == 1) and cell.col in chosen:
+        if not (table.ruled or cell.col_span == 1):
+            continue
+        if cell.col in chosen:
             _settle(probs, body, chosen[cell.col], means[cell.col][chosen[cell.col]])
+        else:
+            mean = np.mean([probs[i] for i in body], axis=0)
+            field = max(COLUMN_FIELDS, key=lambda f: mean[f])
+            _settle(probs, body, field, float(mean[field]))
 
 
 def spanning_names(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -562,12 +582,7 @@ class ClassifierLabeller:
     def label_page(self, page: Page, context: KeyContext | None = None) -> None:
         context = context or KeyContext(self.settings.context)
         probs = self.token_probs(page.tokens, page.width, page.height, context)
-        vote_units(page, probs)
-        vote_header_fields(page, probs)
-        marker_texts(page, probs)
-        spanning_names(page, probs)
-        vote_columns(page, probs)
-        total_rows(page, probs)
+        vote(page, probs)
         for token, p in zip(page.tokens, probs):
             if p is None:  # whitespace only: nothing to read
                 token.label, token.label_confidence = FieldLabel.other.value, 1.0
@@ -580,8 +595,9 @@ class ClassifierLabeller:
     ) -> list[np.ndarray | None]:
         """Field-label probabilities per token (None for a token with no characters).
 
-        A form that starts below another one on the same page is read again on its own:
-        the window that held the first form's rows took 部门名称 for a project's 主管部门.
+        A form that starts below another one (or below a scoring rubric) on the same page is
+        read again on its own: the window that held the first form's rows took 部门名称 for a
+        project's 主管部门, and one that held a rubric read half the title as more of it.
         Its KEY context starts afresh: the keys carried so far named the other form's columns.
         """
         page = encode_tokens(tokens, width, height, self.vocab)
@@ -627,19 +643,19 @@ class ClassifierLabeller:
 
 TITLE_LABEL_INDEX = LABELS.index(FieldLabel.title.value)
 FORM_TITLE_CHARS = 6  # 绩效自评表 and more: a title line, not a stray character read as one
-FORM_CONTENT_CHARS = 40  # a form's worth of fields above it: the title starts another form
+FORM_CONTENT_CHARS = 40  # a form's worth of text above it: the title starts another form
 
 
 def form_starts(page: EncodedPage, char_probs: np.ndarray) -> list[int]:
-    """The first characters of the lines where another form's title begins below a form's
-    fields on this page."""
+    """The first characters of the lines where a form's title begins below another form's
+    fields, or below other text (a scoring rubric), on this page."""
     labels = char_probs.argmax(axis=1)
     starts: list[int] = []
     content = 0
     n = 0
     while n < len(labels):
         if labels[n] != TITLE_LABEL_INDEX:
-            content += int(labels[n] != OTHER_LABEL_INDEX)
+            content += 1
             n += 1
             continue
         run = n
