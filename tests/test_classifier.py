@@ -22,6 +22,7 @@ from service.stages.labelling.classifier import (
     bio_to_field_probs,
     build_window,
     encode_tokens,
+    header_rows,
     form_starts,
     split_box,
     total_rows,
@@ -381,6 +382,21 @@ def test_an_indicator_rows_score_read_as_a_total_joins_its_columns_vote():
     row = ["TARGET"] * 2 + ["WEIGHT", "SCORE"]
     assert _labels(probs)[9:] == ["NAME"] * 4 + row + ["NAME"] * 3 + row + ["NAME"] * 3 + row + [
         "KEY"] * 2 + ["TOTAL_WEIGHT"] * 3 + ["TOTAL_SCORE"] * 2
+
+
+def test_a_row_whose_every_cell_reads_partly_as_a_key_is_a_header_row():
+    # the header row of a form that starts mid-page, read unsure: 指标值 half TARGET
+    key, half = {"KEY": 0.9}, {"TARGET": 0.55, "KEY": 0.45}
+    page, probs = _grid([[("三级指标", key), ("指标值", half), ("分数", key), ("得分", key)],
+                         [("培训人次", {"NAME": 0.9}), ("≥90", {"TARGET": 0.9}), ("5", {"WEIGHT": 0.9}), ("5", {"SCORE": 0.9})]])
+    probs[5] = _probs_of(KEY=0.53, TARGET=0.47)  # 标
+    probs[6] = _probs_of(KEY=0.65, TARGET=0.35)  # 值
+    header_rows(page, probs)
+    assert _labels(probs) == ["KEY"] * 11 + ["NAME"] * 4 + ["TARGET"] * 3 + ["WEIGHT", "SCORE"]
+    # a cell without any key character keeps the row what it is
+    page, probs = _grid([[("三级指标", key), ("指标值", {"TARGET": 0.9}), ("分数", key), ("得分", key)]])
+    header_rows(page, probs)
+    assert _labels(probs) == ["KEY"] * 4 + ["TARGET"] * 3 + ["KEY"] * 4
 
 
 def test_a_cell_spanning_named_rows_is_no_name():

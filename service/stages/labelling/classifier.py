@@ -255,6 +255,7 @@ def vote(page: Page, probs: list[np.ndarray | None]) -> None:
     """The model reads characters; the page's layout says which of them belong together.
     Each vote below settles one kind of unit on one field, in this order."""
     vote_units(page, probs)
+    header_rows(page, probs)
     vote_header_fields(page, probs)
     marker_texts(page, probs)
     spanning_names(page, probs)
@@ -301,6 +302,25 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
             if not key:
                 run.append(i)
         _vote(page, probs, run)
+
+
+def header_rows(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A table row in which every cell reads as a key, wholly or in part, and most wholly, is a
+    header row: keys throughout (the model, unsure of a header row, read 指标值 half TARGET).
+    An indicator row prints no key at all (see _keys_in_indicator_rows)."""
+    for table in page.tables:
+        rows: dict[int, list[list[int]]] = {}
+        for cell in table.cells:
+            body = [i for i in cell.tokens if probs[i] is not None]
+            if body:
+                rows.setdefault(cell.row, []).append(body)
+        for cells in rows.values():
+            keyed = [[int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body] for body in cells]
+            if len(cells) < 3 or not all(any(k) for k in keyed) or 2 * sum(all(k) for k in keyed) < len(cells):
+                continue
+            for body in cells:
+                mean = np.mean([probs[i] for i in body], axis=0)
+                _settle(probs, body, KEY_LABEL_INDEX, float(mean[KEY_LABEL_INDEX]))
 
 
 # Indicator columns: each field has one column, but a target may be printed over several
