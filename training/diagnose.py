@@ -46,7 +46,7 @@ def true_labels(page, record: dict) -> list[str | None]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.diagnose")
     ap.add_argument("dataset", type=Path)
-    ap.add_argument("--labeller", default="keywords")
+    ap.add_argument("--labeller", help="classifier | keywords (default: service/pipeline.toml's)")
     ap.add_argument("--input", default="digital", choices=["digital", "scan"])
     ap.add_argument("--limit", type=int)
     ap.add_argument("--doc", action="append", default=[])
@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     config = PipelineConfig.load()
-    config.options.setdefault("labelling", {})["labeller"] = args.labeller
+    if args.labeller:
+        config.options.setdefault("labelling", {})["labeller"] = args.labeller
     pipe = Pipeline(config)
     stages = dict(pipe.stages)
     docs = sorted(p for p in args.dataset.iterdir() if (p / "truth.json").exists())
