@@ -236,6 +236,14 @@ class KeyContext:
         self.ids: list[int] = []
         self.boxes: list[list[int]] = []
 
+    def copy(self) -> "KeyContext":
+        other = KeyContext(self.size)
+        other.ids, other.boxes = list(self.ids), list(self.boxes)
+        return other
+
+    def clear(self) -> None:
+        self.ids, self.boxes = [], []
+
     def add(self, ids: Sequence[int], boxes: Sequence[Sequence[int]]) -> None:
         if self.size <= 0 or not len(ids):
             return
@@ -622,16 +630,14 @@ class ClassifierLabeller:
         """
         page = encode_tokens(tokens, width, height, self.vocab)
         n = len(page)
-        first = KeyContext(context.size)
-        first.ids, first.boxes = list(context.ids), list(context.boxes)
-        char_probs = self._read(page, 0, n, first)
-        starts = [0] + form_starts(page, char_probs)
-        if len(starts) == 1:
-            context.ids, context.boxes = first.ids, first.boxes
-        else:
-            for k, (start, end) in enumerate(zip(starts, starts[1:] + [n])):
+        before = context.copy()
+        char_probs = self._read(page, 0, n, context)
+        starts = form_starts(page, char_probs)
+        if starts:
+            context.ids, context.boxes = before.ids, before.boxes
+            for k, (start, end) in enumerate(zip([0] + starts, starts + [n])):
                 if k:
-                    context.ids, context.boxes = [], []
+                    context.clear()
                 char_probs[start:end] = self._read(page, start, end, context)
         sums = np.zeros((len(tokens), len(LABELS)), dtype=np.float32)
         counts = np.zeros(len(tokens), dtype=np.int64)
@@ -643,6 +649,8 @@ class ClassifierLabeller:
         """Probabilities of the characters [lo, hi) read in windows of their own; each
         window's decided KEYs join the context of the next."""
         char_probs = np.zeros((hi - lo, len(LABELS)), dtype=np.float32)
+        if hi <= lo:
+            return char_probs
         spans = window_spans(hi - lo, self.settings)
         owners = window_owners(hi - lo, spans)
         added = 0  # characters before this position have been offered to the context
