@@ -274,3 +274,22 @@ def test_loose_lines_under_a_row_continue_its_text_cell():
     [form] = builder.finish()
     assert [i.name for i in form.indicators] == ["森林覆盖率", "改善水环境质量", None]
     assert form.indicators[0].deviation == "项目结余资金已按规定收回。今后将加强与相关单位的沟通协调，确保按期完成。"
+
+
+def test_a_level_cell_cut_by_the_page_break_continues_on_the_new_page(page_builder):
+    """成本指 at the foot of page 1, 标 in the first row of page 2 (a fresh indicator of the
+    same category): one level, 成本指标. A whole name there starts a new category."""
+    def form(second_level: str):
+        p1 = page_builder(1)
+        p1.line("项目支出绩效自评表", 220, 40)
+        p1.table([IND_HEADER[1:],
+                  ["产出指标", "数量指标", "设备数量", "100台", "100台", "10", "10", "——"],
+                  [None, "成本指", "运维成本", "≤5万元", "4万元", "10", "10", "——"]],
+                 widths=IND_WIDTHS[1:], heights=[40, 30, 30], y=600, spans={(1, 0): (2, 1)})
+        p2 = page_builder(2)
+        p2.table([["产出指标", second_level, "培训成本", "≤2万元", "2万元", "10", "10", "——"]],
+                 widths=IND_WIDTHS[1:], heights=[30], y=60)
+        return run_stages([p1.build(), p2.build()]).forms[0]
+
+    assert [i.level2 for i in form("标").indicators] == ["数量指标", "成本指标", "成本指标"]
+    assert [i.level2 for i in form("时效指标").indicators] == ["数量指标", "成本指", "时效指标"]

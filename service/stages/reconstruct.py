@@ -248,7 +248,11 @@ class _FormBuilder:
         if self.form is None:
             return
         self.level = {}
-        self.form.indicators = [ind for ind in map(self._indicator, self.rows) if ind is not None]
+        self.form.indicators = []
+        for row in self.rows:
+            ind = self._indicator(row, self.form.indicators)
+            if ind is not None:
+                self.form.indicators.append(ind)
         if self.form.indicators or self.form.funds or self.form.project_name:
             self.forms.append(self.form)
         self.form = None
@@ -401,12 +405,22 @@ class _FormBuilder:
         row.last_page = unit.page.number
         row.last_bottom = unit.bottom
 
-    def _indicator(self, row: _Row) -> Indicator | None:
-        """Build the contract row; level1/level2 fill down from the last printed merged cell."""
+    def _indicator(self, row: _Row, built: list[Indicator]) -> Indicator | None:
+        """Build the contract row; level1/level2 fill down from the last printed merged cell
+        (and a cell cut by the page break is made whole in the rows ``built`` before it too)."""
         ind = Indicator(page=row.page)
         for name in ("level1", "level2"):
             text = clean_text("".join(p.text for p in row.fields.get(name, [])))
-            if text:
+            carried, carried_source = self.level.get(name, (None, None))
+            if text and carried and carried_source is not None and carried_source.page < row.page \
+                    and not LEVEL_END.search(carried) and (not LEVEL_END.search(text) or len(text) <= 2):
+                # a merged level cell cut by the page break (成本指 | 标): the new page prints its rest
+                whole = _continued_text(carried, text)
+                self.level[name] = (whole, carried_source)
+                for earlier in built:
+                    if getattr(earlier, name) == carried and earlier.provenance.get(name) == carried_source:
+                        setattr(earlier, name, whole)
+            elif text:
                 self.level[name] = (text, row.fields[name][0].source())
                 if name == "level1" and not row.has("level2"):
                     self.level.pop("level2", None)
@@ -434,6 +448,11 @@ class _FormBuilder:
             if ps and value is not None:
                 ind.provenance[name] = _merge_sources([p.source() for p in ps])
         return ind
+
+
+# How a category's name ends: 数量指标, 效益指标（30分）. Anything else was cut short; a name
+# so ended (or the bare 指标 left of one) on the next page is a new category.
+LEVEL_END = re.compile(r"(指标|[)）]|\d分)$")
 
 
 def _continued_text(before: str, after: str) -> str:
