@@ -413,8 +413,7 @@ class _FormBuilder:
             text = clean_text("".join(p.text for p in row.fields.get(name, [])))
             carried, carried_source = self.level.get(name, (None, None))
             if text and carried and carried_source is not None and carried_source.page < row.page \
-                    and not LEVEL_END.search(carried) and (not LEVEL_END.search(text) or len(text) <= 2):
-                # a merged level cell cut by the page break (成本指 | 标): the new page prints its rest
+                    and _rest_of_cut_level(carried, text):
                 whole = _continued_text(carried, text)
                 self.level[name] = (whole, carried_source)
                 for earlier in built:
@@ -450,9 +449,15 @@ class _FormBuilder:
         return ind
 
 
-# How a category's name ends: 数量指标, 效益指标（30分）. Anything else was cut short; a name
-# so ended (or the bare 指标 left of one) on the next page is a new category.
+# How a category's name ends: 数量指标, 效益指标（30分）.
 LEVEL_END = re.compile(r"(指标|[)）]|\d分)$")
+
+
+def _rest_of_cut_level(carried: str, text: str) -> bool:
+    """Is ``text``, a level printed on a later page, the rest of a merged level cell cut by the
+    page break (成本指 | 标)? The carried text stops short of a name's end, and the new one is
+    no name of its own (a name so ended, other than the bare 指标 left of one, is a new category)."""
+    return not LEVEL_END.search(carried) and (not LEVEL_END.search(text) or len(text) <= 2)
 
 
 def _continued_text(before: str, after: str) -> str:

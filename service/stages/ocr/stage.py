@@ -630,8 +630,8 @@ def _wrapped_full_stop(crop: LineCrop, read: LineRead, line_height: float | None
     if (crop.glyphs or not line_height or len(read.chars) != 1 or read.chars[0].text not in FULL_STOP_MISREADS
             or crop.ink_width > FULL_STOP_SIZE * line_height or crop.ink_height > FULL_STOP_SIZE * line_height):
         return None
-    h, w = crop.ink.shape
-    return LineRead(text="。", confidence=0.9, chars=[CharRead(text="。", x0=0.0, x1=float(w), confidence=0.9)])
+    width = float(crop.ink.shape[1])
+    return LineRead(text="。", confidence=0.9, chars=[CharRead(text="。", x0=0.0, x1=width, confidence=0.9)])
 
 
 def _lone_operator(crop: LineCrop, read: LineRead) -> LineRead | None:
