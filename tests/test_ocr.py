@@ -500,3 +500,11 @@ def test_a_speck_alone_in_its_line_is_dropped_but_wrapped_punctuation_is_not():
     glyph = LineCrop(image=np.zeros((30, 30), np.uint8), ink=np.zeros((30, 30), bool), x=0, y=0, ink_height=20, ink_width=20)
     assert _speck(dot, read("一"), 21.0) and _speck(dot, read("."), 21.0)
     assert not _speck(dot, read("。"), 21.0) and not _speck(glyph, read("一"), 21.0)
+
+
+def test_crops_are_read_in_batches_of_similar_width():
+    from service.stages.ocr.base import _width_batches
+
+    # narrowest first; a batch closes when full or when the next crop is 1.2 times its narrowest
+    assert _width_batches([40, 41, 300, 45, 310, 600], batch_size=2) == [[0, 1], [3], [2, 4], [5]]
+    assert _width_batches([], batch_size=16) == []
