@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -389,6 +390,32 @@ def test_lone_operators_are_read_from_their_shape_and_digits_are_not(size):
     assert [_operator_shape(glyph(t)) for t in "0123456789<>元%"] == [None] * 14
 
 
+def test_a_blurred_equals_sign_is_told_from_a_ring_by_its_grey_levels():
+    from service.stages.ocr.stage import LineCrop, _dark_strokes, _lone_operator, _operator_shape
+
+    def blurred(*rects: tuple[int, int, int, int, int]) -> np.ndarray:
+        img = np.full((22, 24), 234, np.uint8)
+        for y0, y1, x0, x1, level in rects:
+            img[y0:y1, x0:x1] = level
+        return cv2.GaussianBlur(img, (0, 0), 1.0)
+
+    equals = blurred((8, 10, 7, 17, 60), (12, 14, 7, 17, 60))  # bars 2 px apart, fused by the blur
+    ring = blurred((7, 15, 7, 17, 60), (9, 13, 9, 15, 234))  # 口, or a blurred 0
+    doubtful = LineRead(text="=", confidence=0.25, chars=[CharRead(text="=", x0=0, x1=24, confidence=0.25)])
+    for image, expected in ((equals, "="), (ring, None)):
+        assert _operator_shape(_dark_strokes(image)) is None  # one blob after the threshold
+        crop = LineCrop(image=image, ink=_dark_strokes(image), x=0, y=0, ink_width=10, ink_height=8)
+        read = _lone_operator(crop, doubtful, floor=0.7, line_height=21)
+        assert (read.text if read else None) == expected
+    # read as anything in doubt, the bars decide; read with confidence, the recogniser does
+    scrawl = LineRead(text="W", confidence=0.16, chars=[CharRead(text="W", x0=0, x1=24, confidence=0.16)])
+    sure = LineRead(text="W", confidence=0.9, chars=[CharRead(text="W", x0=0, x1=24, confidence=0.9)])
+    crop = LineCrop(image=equals, ink=_dark_strokes(equals), x=0, y=0, ink_width=10, ink_height=8)
+    assert _lone_operator(crop, scrawl, floor=0.7, line_height=21).text == "="
+    assert _lone_operator(crop, sure, floor=0.7, line_height=21) is None
+    assert _lone_operator(crop, scrawl, floor=0.7, line_height=40) is None  # a quarter of a line wide: a speck
+
+
 def test_a_lone_operator_with_dust_around_it_keeps_its_shape():
     from service.stages.ocr.stage import _dark_strokes, _operator_shape, _without_specks
 
@@ -446,14 +473,37 @@ def test_a_doubtful_narrow_crop_is_read_again_with_paper_on_both_sides():
 def test_a_small_ring_alone_on_a_wrapped_line_is_a_full_stop_but_a_zero_is_not():
     from service.stages.ocr.stage import LineCrop, _wrapped_full_stop
 
-    def crop(ink_width: int, ink_height: int) -> LineCrop:
-        return LineCrop(image=np.full((26, 19), 230, np.uint8), ink=np.zeros((26, 19), bool), x=0, y=0,
-                        ink_width=ink_width, ink_height=ink_height)
+    def crop(*blobs: tuple[int, int, int], last: bool = False) -> LineCrop:
+        """A crop whose ink is the given (x, width, height) blobs."""
+        ink = np.zeros((26, 60), bool)
+        for x, w, h in blobs:
+            ink[3 : 3 + h, x : x + w] = True
+        cols = np.flatnonzero(ink.any(axis=0))
+        return LineCrop(image=np.full((26, 60), 230, np.uint8), ink=ink, x=0, y=0, ink_width=int(np.ptp(cols)) + 1,
+                        ink_height=max(h for _, _, h in blobs), wrapped_tail=last)
 
-    o = LineRead(text="o", confidence=0.42, chars=[CharRead(text="o", x0=0, x1=19, confidence=0.42)])
-    zero = LineRead(text="0", confidence=0.6, chars=[CharRead(text="0", x0=0, x1=19, confidence=0.6)])
-    assert _wrapped_full_stop(crop(11, 10), o, line_height=28).text == "。"
-    assert _wrapped_full_stop(crop(12, 20), zero, line_height=28) is None  # a score of 0 stands tall
+    def read(text: str, confidence: float) -> LineRead:
+        chars = [CharRead(text=text, x0=0, x1=19, confidence=confidence)] if text else []
+        return LineRead(text=text, confidence=confidence, chars=chars)
+
+    stop = _wrapped_full_stop(crop((2, 11, 10)), read("o", 0.42), line_height=28, floor=0.7)
+    assert stop.text == "。"
+    assert _wrapped_full_stop(crop((2, 12, 20)), read("0", 0.6), line_height=28, floor=0.7) is None  # a 0 stands tall
+    # A blurred stop with a speck of dust far to its right, read as nothing or as 8 in doubt,
+    # is the stop where the crop is its cell's last line under a full line of Chinese.
+    blurred, speck, sentence = (2, 10, 9), (50, 2, 2), "佐证资料不足"
+    stop = _wrapped_full_stop(crop(blurred, speck, last=True), read("", 0.0), 28, 0.7, above=sentence)
+    assert stop.text == "。" and (stop.chars[0].x0, stop.chars[0].x1) == (2, 12)
+    assert _wrapped_full_stop(crop(blurred, last=True), read("8", 0.49), 28, 0.7, above=sentence).text == "。"
+    assert _wrapped_full_stop(crop(blurred, speck), read("", 0.0), 28, 0.7, above=sentence) is None  # not a tail
+    assert _wrapped_full_stop(crop(blurred, last=True), read("", 0.0), 28, 0.7, above="2.0") is None  # not a sentence
+    assert _wrapped_full_stop(crop(blurred, speck), read("o", 0.4), 28, 0.7) is None  # not one small glyph
+    two_glyphs = crop(blurred, (20, 10, 9), last=True)
+    assert _wrapped_full_stop(two_glyphs, read("", 0.0), 28, 0.7, above=sentence) is None
+    dust = crop((2, 6, 6), last=True)  # a fifth of a line: dust, not a stop
+    assert _wrapped_full_stop(dust, read("", 0.0), 28, 0.7, above=sentence) is None
+    sure = read("，", 0.95)
+    assert _wrapped_full_stop(crop(blurred, last=True), sure, 28, 0.7, above=sentence) is None  # read with confidence
 
 
 def test_a_lone_slash_is_told_from_a_seven_and_a_one():

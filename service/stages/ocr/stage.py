@@ -65,6 +65,7 @@ class LineCrop:
     ink_width: int
     bar: str | None = None  # a placeholder's text ("——", "-" or "/"), emitted without recognition
     glyphs: list[StackedGlyph] | None = None  # set when the crop is a vertical stack laid side by side
+    wrapped_tail: bool = False  # the last line of a ruled cell's text, under a line that fills the cell
 
 
 @dataclass
@@ -128,10 +129,11 @@ def read_page(
     reads = backend.read_lines([c.image for c in to_read], scales)
     _reread_dark_cores(to_read, reads, backend, paper, min_line_confidence)
     _reread_widened(to_read, reads, backend, paper, scales, min_line_confidence)
-    for crop, read in zip(to_read, reads):
+    for k, (crop, read) in enumerate(zip(to_read, reads)):
         read = _drop_edge_specks(read)
-        read = _lone_operator(crop, read) or read
-        read = _wrapped_full_stop(crop, read, line_height) or read
+        read = _lone_operator(crop, read, min_line_confidence, line_height) or read
+        above = reads[k - 1].text if k and crop.wrapped_tail else ""  # a cell's lines are read in order
+        read = _wrapped_full_stop(crop, read, line_height, min_line_confidence, above) or read
         floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
         if read.confidence < floor or _scribble(read) or _speck(crop, read, line_height):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
@@ -309,12 +311,16 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
         if line_height and _is_vertical_stack(bands, line_height):
             crops.append(_stack_crop(gray, inner, x, y, bands, line_height, paper))
             continue
-        for band in bands:
+        for k, band in enumerate(bands):
             bar = _bar_text(band, inner, line_height, alone=len(bands) == 1) if line_height else None
             if bar and len(bands) > 1:
                 continue  # a flat stroke beside text lines is a pen mark or underline, not a placeholder
             crop = _crop(gray, inner, x, y, band, line_height, paper)
             crop.bar = bar
+            crop.wrapped_tail = bool(
+                line_height and k > 0 and k == len(bands) - 1
+                and bands[k - 1].x1 - bands[k - 1].x0 >= inner.shape[1] - WRAP_SLACK * line_height
+            )
             crops.append(crop)
     return crops, line_height
 
@@ -612,7 +618,7 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
 
 # What PP-OCR makes of ≥ ≤ = printed alone in a cell (Sichuan's 指标性质 column): with no
 # context it reads "c" or ">" at 0.15-0.5, under the confidence floor.
-OPERATOR_MISREADS = set("><＞＜＝cCzZsS2日")  # not 二: the shape cannot tell it from =
+OPERATOR_MISREADS = set("><＞＜＝cCzZsS2日")
 OPERATORS = "≥≤="
 # Marks read beside a lone glyph from dust or the stub of a ruling line; the shape test
 # looks at the glyph's own strokes.
@@ -621,34 +627,100 @@ SPECK_READS = set(".,。、·'lI|")
 
 FULL_STOP_MISREADS = set("oO0°。")
 FULL_STOP_SIZE = 0.5  # line heights, both ways: 。 is a small ring; a digit 0 stands 0.7 high
+FULL_STOP_MIN = 0.28  # a 。 stands a third of a line high, a speck of dust a fifth
+WRAP_SLACK = 2.0  # line heights a line that wrapped may fall short of its cell's width
 
 
-def _wrapped_full_stop(crop: LineCrop, read: LineRead, line_height: float | None) -> LineRead | None:
+def _wrapped_full_stop(
+    crop: LineCrop, read: LineRead, line_height: float | None, floor: float, above: str = ""
+) -> LineRead | None:
     """A sentence's 。 wrapped alone onto the last line of its cell, which the recogniser reads
-    without context as 'o' at 0.4 (under the floor, so the sentence lost its stop); None
-    where the crop is not one small ring."""
-    if (crop.glyphs or not line_height or len(read.chars) != 1 or read.chars[0].text not in FULL_STOP_MISREADS
-            or crop.ink_width > FULL_STOP_SIZE * line_height or crop.ink_height > FULL_STOP_SIZE * line_height):
+    without context as 'o' at 0.4, or on a poor scan (a blurred dot) as '8' or nothing, so the
+    sentence lost its stop; None where the crop is not one small glyph. ``above`` is the
+    read of the line above when the crop is a wrapped tail (``LineCrop.wrapped_tail``)."""
+    if crop.glyphs or not line_height:
         return None
-    width = float(crop.ink.shape[1])
-    return LineRead(text="。", confidence=0.9, chars=[CharRead(text="。", x0=0.0, x1=width, confidence=0.9)])
+    if crop.wrapped_tail and read.confidence < floor and above and "\u4e00" <= above[-1] <= "\u9fff":
+        # Under a full line of Chinese, anything read in doubt of a lone glyph the size of a
+        # stop is the stop (a cell's text ends with 。, never with ， or 、); dust beside it
+        # widens the crop and spoils the read, so it is not counted.
+        blob = _lone_glyph(crop.ink, line_height)
+    elif len(read.chars) == 1 and read.chars[0].text in FULL_STOP_MISREADS:
+        small = max(crop.ink_width, crop.ink_height) <= FULL_STOP_SIZE * line_height
+        blob = (0, crop.ink.shape[1]) if small else None
+    else:
+        blob = None
+    if blob is None:
+        return None
+    x0, x1 = blob
+    return LineRead(text="。", confidence=0.9, chars=[CharRead(text="。", x0=float(x0), x1=float(x1), confidence=0.9)])
 
 
-def _lone_operator(crop: LineCrop, read: LineRead) -> LineRead | None:
+def _lone_glyph(ink: np.ndarray, line_height: float) -> tuple[int, int] | None:
+    """The columns [x0, x1) of the one glyph in a crop's ink, specks of dust aside, where it
+    is the size of a 。 (FULL_STOP_MIN to FULL_STOP_SIZE line heights both ways); else None."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    glyphs = np.flatnonzero((w >= DUST_SIZE * line_height) | (h >= DUST_SIZE * line_height))
+    if len(glyphs) != 1:
+        return None
+    k = int(glyphs[0])
+    if not FULL_STOP_MIN * line_height <= min(w[k], h[k]) <= max(w[k], h[k]) <= FULL_STOP_SIZE * line_height:
+        return None
+    x0 = int(stats[1 + k, cv2.CC_STAT_LEFT])
+    return x0, x0 + int(w[k])
+
+
+def _lone_operator(crop: LineCrop, read: LineRead, floor: float, line_height: float | None) -> LineRead | None:
     """The read of a crop that is one glyph shaped like ≥, ≤ or = where the recogniser read
-    a look-alike; None where the shape does not decide."""
+    a look-alike, or Latin letters in doubt ("S R" or "é" for a blurred ≤, "W" for a blurred
+    =); None where the shape does not decide."""
     glyphs = [c.text for c in read.chars if c.text not in SPECK_READS]
-    if crop.glyphs or len(glyphs) != 1 or glyphs[0] not in OPERATOR_MISREADS | set(OPERATORS):
-        return None  # pen marks read as anything else
+    look_alike = len(glyphs) == 1 and glyphs[0] in OPERATOR_MISREADS | set(OPERATORS) | {"＝", "二"}
+    garbled = read.confidence < floor and _latin(read.text)
+    if crop.glyphs or not glyphs or not (look_alike or garbled):
+        return None  # read as anything else: pen marks, seals, text
     strokes = _without_specks(_dark_strokes(crop.image))
     rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
     if len(rows) == 0 or np.ptp(cols) > 1.5 * (np.ptp(rows) + 1):
-        return None
+        return None  # not one glyph
+    read_as_operator = look_alike and glyphs[0] in set(OPERATORS) | {"＝"}
+    if not read_as_operator and (not line_height or np.ptp(cols) + 1 < OPERATOR_MIN_WIDTH * line_height):
+        return None  # a speck or a colon
     text = _operator_shape(strokes)
-    if text is None or (glyphs[0] in OPERATORS and text != glyphs[0]):
+    if text is None and not set(glyphs) & set("≥≤") and _two_bars(crop.image, rows, cols):
+        text = "="  # a blurred = whose bars the threshold fused into one blob
+    if text is None or (read_as_operator and text != glyphs[0].replace("＝", "=")):
         return None  # an operator read doubtfully is confirmed by its shape, never turned into another
     h, w = crop.ink.shape
     return LineRead(text=text, confidence=0.9, chars=[CharRead(text=text, x0=0.0, x1=float(w), confidence=0.9)])
+
+
+OPERATOR_MIN_WIDTH = 0.3  # line heights: ≥ ≤ = stand about half a line wide
+
+
+def _latin(text: str) -> bool:
+    """Only Latin letters (é too) and ASCII punctuation: what a blurred operator reads as."""
+    return all((ch.isalpha() and ord(ch) < 0x250) or (ch.isascii() and not ch.isalnum()) for ch in text if not ch.isspace())
+
+
+def _two_bars(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> bool:
+    """Whether the glyph in ``rows`` x ``cols`` of a grey crop is at least as wide as it is
+    high and is two dark bands of rows over a lighter band all across (the bars of =; 口 and
+    0 have dark sides), from the grey levels: on a blurred scan no threshold keeps the gap."""
+    if len(cols) < len(rows):
+        return False
+    gray = image if image.ndim == 2 else image.mean(axis=2)
+    glyph = gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    darkness = (float(np.median(gray)) - glyph).clip(0)
+    dark = darkness.sum(axis=1) >= 0.6 * darkness.sum(axis=1).max()
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], dark.astype(np.int8), [0]])))
+    if len(edges) != 4:
+        return False
+    gap = darkness[edges[1] : edges[2]]
+    return float(gap.max()) <= 0.75 * float(darkness[dark].max())
 
 
 def _dark_strokes(image: np.ndarray) -> np.ndarray:
