@@ -558,3 +558,17 @@ def test_crops_are_read_in_batches_of_similar_width():
     # narrowest first; a batch closes when full or when the next crop is 1.2 times its narrowest
     assert _width_batches([40, 41, 300, 45, 310, 600], batch_size=2) == [[0, 1], [3], [2, 4], [5]]
     assert _width_batches([], batch_size=16) == []
+
+
+def test_traditional_characters_read_on_a_simplified_form_are_made_simplified():
+    from service.stages.ocr.stage import _simplified
+
+    def read(text: str) -> LineRead:
+        chars = [CharRead(text=ch, x0=i * 10, x1=i * 10 + 9, confidence=0.99) for i, ch in enumerate(text)]
+        return LineRead(text=text, confidence=0.99, chars=chars)
+
+    fixed = _simplified(read("合理设置績效目標"))
+    assert fixed.text == "合理设置绩效目标" and [c.text for c in fixed.chars][-3:] == ["效", "目", "标"]
+    assert _simplified(read("课题研究")).text == "课题研究"  # simplified text is left alone (乾, 著 too)
+    assert _simplified(read("乾著")).text == "乾著"
+    assert _simplified(read("张堃")).text == "张堃"  # a rare character of a name, outside GB2312, stays

@@ -15,6 +15,7 @@ import re
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -130,7 +131,7 @@ def read_page(
     _reread_dark_cores(to_read, reads, backend, paper, min_line_confidence)
     _reread_widened(to_read, reads, backend, paper, scales, min_line_confidence)
     for k, (crop, read) in enumerate(zip(to_read, reads)):
-        read = _drop_edge_specks(read)
+        read = _simplified(_drop_edge_specks(read))
         read = _lone_operator(crop, read, min_line_confidence, line_height) or read
         above = reads[k - 1].text if k and crop.wrapped_tail else ""  # a cell's lines are read in order
         read = _wrapped_full_stop(crop, read, line_height, min_line_confidence, above) or read
@@ -235,6 +236,41 @@ NUMBER_MIN_CONFIDENCE = 0.55
 
 # A speck or pen stroke beside a value reads as a doubtful mark at the line's end (": 1",
 # "≥85%."); on its own it would drag the line below the confidence floor.
+def _simplified(read: LineRead) -> LineRead:
+    """The read with traditional characters made simplified. The recogniser knows both
+    scripts and now and then reads 绩 as 績 or 题 as 題; these forms are printed in
+    simplified Chinese (GB2312), so a character outside GB2312 that has a simplified form
+    in GB2312 is that form. Rare characters of names, outside GB2312 too, have none and stay."""
+    text = "".join(_to_simplified(ch) for ch in read.text)
+    if text == read.text:
+        return read
+    chars = [c.model_copy(update={"text": _to_simplified(c.text)}) for c in read.chars]
+    return LineRead(text=text, confidence=read.confidence, chars=chars)
+
+
+def _in_gb2312(text: str) -> bool:
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _to_simplified(char: str) -> str:
+    if char.isascii() or _in_gb2312(char):
+        return char
+    simplified = _t2s().convert(char)
+    return simplified if len(simplified) == 1 and _in_gb2312(simplified) else char
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 EDGE_MARKS = set(":：.,，、;；'`·")
 EDGE_MARK_CONFIDENCE = 0.5
 
