@@ -234,8 +234,6 @@ NUMBER_READ = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
 NUMBER_MIN_CONFIDENCE = 0.55
 
 
-# A speck or pen stroke beside a value reads as a doubtful mark at the line's end (": 1",
-# "≥85%."); on its own it would drag the line below the confidence floor.
 def _simplified(read: LineRead) -> LineRead:
     """The read with traditional characters made simplified. The recogniser knows both
     scripts and now and then reads 绩 as 績 or 题 as 題; these forms are printed in
@@ -271,6 +269,8 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+# A speck or pen stroke beside a value reads as a doubtful mark at the line's end (": 1",
+# "≥85%."); on its own it would drag the line below the confidence floor.
 EDGE_MARKS = set(":：.,，、;；'`·")
 EDGE_MARK_CONFIDENCE = 0.5
 
@@ -714,6 +714,7 @@ def _lone_operator(crop: LineCrop, read: LineRead, floor: float, line_height: fl
     a look-alike, or Latin letters in doubt ("S R" or "é" for a blurred ≤, "W" for a blurred
     =); None where the shape does not decide."""
     glyphs = [c.text for c in read.chars if c.text not in SPECK_READS]
+    # a lone 二 is = too: no form prints 二 alone in a cell
     look_alike = len(glyphs) == 1 and glyphs[0] in OPERATOR_MISREADS | set(OPERATORS) | {"＝", "二"}
     garbled = read.confidence < floor and _latin(read.text)
     if crop.glyphs or not glyphs or not (look_alike or garbled):
