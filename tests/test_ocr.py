@@ -228,6 +228,19 @@ def test_placeholder_bars_are_read_from_their_shape():
     assert cell_texts(page)[(0, 4)] == "1"
 
 
+def test_specks_strung_along_an_empty_cell_are_not_a_placeholder_bar():
+    from service.stages.ocr.lines import LineBand
+    from service.stages.ocr.stage import _bar_text
+
+    inner = np.zeros((40, 140), bool)
+    dash = LineBand(x0=20, y0=18, x1=110, y1=21)
+    inner[18:21, 20:62] = inner[18:21, 66:110] = True  # two em dashes, a small gap between
+    assert _bar_text(dash, inner, line_height=28, alone=True) == "\u2014\u2014\u2014"
+    specks = np.zeros_like(inner)
+    specks[16:18, 20:22] = specks[19:21, 60:63] = specks[17:19, 108:110] = True  # dust on a blank cell
+    assert _bar_text(LineBand(x0=20, y0=16, x1=110, y1=21), specks, line_height=28, alone=True) is None
+
+
 def test_vertical_stack_is_read_as_one_line_and_mapped_back_to_its_glyphs():
     page = draw_table([["续\n上\n页", "项目"]], widths=[24, 100], height=60)
     backend = EvenSpacing(["续上页", "项目"])

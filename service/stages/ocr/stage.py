@@ -49,6 +49,7 @@ CJK_HEIGHT = 0.85
 DASH_MIN_WIDTH = 1.4
 HYPHEN_MAX_WIDTH = 0.6
 BAR_MAX_HEIGHT = 0.4
+BAR_MIN_FILL = 0.6  # share of a bar's columns that hold ink: "——" is two strokes with a small gap
 DASH = "\u2014"
 BAR_CONFIDENCE = 0.9  # a shape rule, not a model's probability: high, short of certain
 
@@ -460,6 +461,8 @@ def _bar_text(band: LineBand, inner: np.ndarray, line_height: float, alone: bool
         and width >= 0.15 * line_height
     ):
         return None
+    if alone and inner[band.y0 : band.y1, band.x0 : band.x1].any(axis=0).mean() < BAR_MIN_FILL:
+        return None  # specks strung along a blank cell, or a blurred glyph, not a stroke: for the recogniser
     if width >= DASH_MIN_WIDTH * line_height:
         return DASH * max(1, int(round(width / line_height)))
     # flat and low: 。 and · are about as tall as wide
