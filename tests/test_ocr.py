@@ -388,6 +388,22 @@ def test_doubtful_marks_at_a_lines_ends_are_dropped_and_confidence_recomputed():
     assert _drop_edge_specks(read(("1", 0.99), (".", 0.9))).text == "1."  # a list number stays
 
 
+def test_a_line_too_flat_for_its_glyphs_is_dust_but_flat_marks_are_kept():
+    from service.stages.ocr.stage import LineCrop, _speck
+
+    def verdict(text: str, ink_width: int, ink_height: int) -> bool:
+        chars = [CharRead(text=t, x0=i * 5, x1=i * 5 + 4, confidence=0.9) for i, t in enumerate(text)]
+        crop = LineCrop(image=np.zeros((10, 30), np.uint8), ink=np.zeros((10, 30), bool), x=0, y=0,
+                        ink_width=ink_width, ink_height=ink_height)
+        return _speck(crop, LineRead(text=text, confidence=0.9, chars=chars), line_height=19.0)
+
+    assert verdict("十二4", 14, 3)  # three dots 3 px high under a 19 px line
+    assert not verdict("十二4", 14, 16)  # the same read from glyphs a line high
+    assert not verdict("——", 30, 2) and not verdict("……", 20, 2) and not verdict("一", 15, 2)
+    assert verdict("一", 3, 3)  # a dot read as 一
+    assert not verdict("。", 3, 3)  # a sentence's stop wrapped alone
+
+
 @pytest.mark.parametrize("size", [14, 20, 28])
 def test_lone_operators_are_read_from_their_shape_and_digits_are_not(size):
     from service.stages.ocr.stage import _dark_strokes, _operator_shape

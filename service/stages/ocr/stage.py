@@ -297,16 +297,23 @@ WRAPPED_PUNCTUATION = set("。，、；：）”")
 
 
 def _speck(crop: LineCrop, read: LineRead, line_height: float | None) -> bool:
-    """One glyph read from a dot of dirt alone in its line (as 一, · or .): its ink is under
-    a quarter of a line height both ways. Placeholder dashes are found before reading, and
-    a sentence's 。 or ， may wrap onto a line of its own."""
-    return bool(
-        line_height
-        and len(read.chars) == 1
+    """Dirt read as text: one glyph from a dot alone in its line (as 一, · or .), its ink
+    under a quarter of a line height both ways, or a row of specks read as glyphs no line
+    that flat can hold ("十二4" from dots 3 px high). Placeholder dashes are found before
+    reading, and a sentence's 。 or ， may wrap onto a line of its own."""
+    if not line_height or crop.ink_height >= FLAT_LINE * line_height:
+        return False
+    if any(c.text not in FLAT_GLYPHS for c in read.chars):
+        return True
+    return (
+        len(read.chars) == 1
         and read.chars[0].text not in WRAPPED_PUNCTUATION
         and crop.ink_width < 0.25 * line_height
-        and crop.ink_height < 0.25 * line_height
     )
+
+
+FLAT_LINE = 0.25  # line heights: a line of ink this low holds only flat marks
+FLAT_GLYPHS = set("一—–-_~～…·.,，、。")
 
 
 def _scribble(read: LineRead) -> bool:
