@@ -293,3 +293,21 @@ def test_a_level_cell_cut_by_the_page_break_continues_on_the_new_page(page_build
 
     assert [i.level2 for i in form("标").indicators] == ["数量指标", "成本指标", "成本指标"]
     assert [i.level2 for i in form("时效指标").indicators] == ["数量指标", "成本指", "时效指标"]
+
+
+def test_a_level_cut_into_two_words_is_made_whole_by_the_framework_names(page_builder):
+    """可持续 | 影响指标 across the break is one framework category; 质量指 (its 标 lost) and
+    经济效益指标 are two."""
+    def level2s(before: str, after: str) -> list[str | None]:
+        p1 = page_builder(1)
+        p1.line("项目支出绩效自评表", 220, 40)
+        p1.table([IND_HEADER[1:],
+                  ["效益指标", before, "带动就业", "≥10人", "12人", "10", "10", "——"]],
+                 widths=IND_WIDTHS[1:], heights=[40, 30], y=600)
+        p2 = page_builder(2)
+        p2.table([["效益指标", after, "长效机制", "健全", "健全", "10", "10", "——"]],
+                 widths=IND_WIDTHS[1:], heights=[30], y=60)
+        return [i.level2 for i in run_stages([p1.build(), p2.build()]).forms[0].indicators]
+
+    assert level2s("可持续", "影响指标") == ["可持续影响指标", "可持续影响指标"]
+    assert level2s("质量指", "经济效益指标") == ["质量指", "经济效益指标"]

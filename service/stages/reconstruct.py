@@ -453,11 +453,23 @@ class _FormBuilder:
 LEVEL_END = re.compile(r"(指标|[)）]|\d分)$")
 
 
+# The categories of the Ministry of Finance's common indicator framework (共性指标框架), which
+# nearly every form prints: a level cut by a page break is told from a new one by them.
+FRAMEWORK_LEVELS = frozenset(
+    "产出指标 效益指标 满意度指标 成本指标 数量指标 质量指标 时效指标 经济成本指标 社会成本指标 "
+    "生态环境成本指标 经济效益指标 社会效益指标 生态效益指标 可持续影响指标 服务对象满意度指标".split()
+)
+LEVEL_POINTS = re.compile(r"[（(][\d.]+分[)）]$")
+
+
 def _rest_of_cut_level(carried: str, text: str) -> bool:
     """Is ``text``, a level printed on a later page, the rest of a merged level cell cut by the
-    page break (成本指 | 标)? The carried text stops short of a name's end, and the new one is
-    no name of its own (a name so ended, other than the bare 指标 left of one, is a new category)."""
-    return not LEVEL_END.search(carried) and (not LEVEL_END.search(text) or len(text) <= 2)
+    page break (成本指 | 标, 可持续 | 影响指标)? The carried text stops short of a name's end,
+    and the new one is no name of its own (a name so ended, other than the bare 指标 left of
+    one, is a new category) or completes a framework category with it."""
+    if LEVEL_END.search(carried):
+        return False
+    return not LEVEL_END.search(text) or len(text) <= 2 or LEVEL_POINTS.sub("", carried + text) in FRAMEWORK_LEVELS
 
 
 def _continued_text(before: str, after: str) -> str:
