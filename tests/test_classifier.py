@@ -574,3 +574,13 @@ def test_a_department_form_below_a_project_form_reads_its_own_header():
     assert value == "南京市规划和自然资源局管理处"
     labels = {t.label for t in page.tokens if 525 < t.box[1] < 540 and t.box[0] > 110 and t.text != "处"}
     assert labels == {L.project_name.value}
+
+
+def test_a_lone_key_character_opening_a_longer_value_is_the_values():
+    """The first data row under a header: 未 of 未通过验收 read as a key (a key is a word, and no
+    key is printed before a value in its own cell in one character)."""
+    page, _ = _grid([[("未通过验收", {})], [("分值", {})]])
+    probs = [_probs_of(KEY=0.6, ACTUAL=0.4)] + [_probs_of(ACTUAL=0.95) for _ in range(4)]
+    probs += [_probs_of(KEY=0.7, WEIGHT=0.3), _probs_of(WEIGHT=0.8, KEY=0.2)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["ACTUAL"] * 5 + ["KEY", "WEIGHT"]  # two characters are no longer value

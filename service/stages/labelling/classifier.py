@@ -281,7 +281,8 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
     across columns; but one or two key characters inside a value (年 of （2022年度）, 标 of
     产出指标（42分）) are the value's: no key is printed inside a value. The other way round,
     a cell mixing value characters into a key (_key_or_value) is a key, and a key character
-    opening the value of a key cell (_value_not_key) is the value's."""
+    opening the value of a key cell, or a value of three characters or more (_value_not_key),
+    is the value's."""
     h = char_height(page.tokens, [i for line in page.lines for i in line])
     for table in page.tables:
         after_key = _cells_after_keys(table, probs)
@@ -293,7 +294,7 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
             ordered = [i for line in group_lines(page.tokens, cell.tokens) for i in line]
             if table.ruled or cell.col_span == 1:
                 _key_or_value(page, probs, ordered, named_row=bool(names.get(cell.row, set()) - {id(cell)}))
-            if table.ruled and id(cell) in after_key:
+            if (table.ruled and id(cell) in after_key) or len(cell.tokens) >= 3:
                 _value_not_key(page, probs, ordered)
             _keys_inside_values(page, probs, ordered, h)
             if table.ruled or cell.col_span == 1:
@@ -518,8 +519,10 @@ def _cells_after_keys(table: Table, probs: list[np.ndarray | None]) -> set[int]:
 
 
 def _value_not_key(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int]) -> None:
-    """The cell right of a key cell holds its value: one KEY character opening it, followed by
-    characters of one field, is that field's (a key is a word, and its own cell printed it)."""
+    """One KEY character opening a cell, followed by characters of one field, is that field's:
+    a key is a word, printed in its own cell (the cell right of a key cell holds its value),
+    and the model, leaving a header row, reads the first character below it as a key
+    (未 of 未通过验收)."""
     ids = [i for i in ordered if probs[i] is not None]
     if len(ids) < 2 or len(normalise_char_text(page.tokens[ids[0]].text)) != 1:
         return
