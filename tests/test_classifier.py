@@ -584,3 +584,14 @@ def test_a_lone_key_character_opening_a_longer_value_is_the_values():
     probs += [_probs_of(KEY=0.7, WEIGHT=0.3), _probs_of(WEIGHT=0.8, KEY=0.2)]
     vote_units(page, probs)
     assert _labels(probs) == ["ACTUAL"] * 5 + ["KEY", "WEIGHT"]  # two characters are no longer value
+
+
+def test_a_row_printing_a_level_holds_no_goal():
+    from service.stages.labelling.classifier import no_goals_in_indicator_rows
+
+    page, _ = _grid([[("产出", {}), ("设备数", {}), ("7台", {})], [("预期目标", {}), ("完成", {})]])
+    probs = [_probs_of(LEVEL1=0.9)] * 2 + [_probs_of(GOAL_EXPECTED=0.5, NAME=0.4, TARGET=0.1)] * 3
+    probs += [_probs_of(GOAL_ACTUAL=0.6, ACTUAL=0.3)] * 2
+    probs += [_probs_of(KEY=0.9)] * 4 + [_probs_of(GOAL_EXPECTED=0.9, NAME=0.1)] * 2  # the goals block keeps its own
+    no_goals_in_indicator_rows(page, probs)
+    assert _labels(probs) == ["LEVEL1"] * 2 + ["NAME"] * 3 + ["ACTUAL"] * 2 + ["KEY"] * 4 + ["GOAL_EXPECTED"] * 2

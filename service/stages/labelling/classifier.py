@@ -268,6 +268,7 @@ def vote(page: Page, probs: list[np.ndarray | None]) -> None:
     marker_texts(page, probs)
     spanning_names(page, probs)
     total_rows(page, probs)  # an indicator row's 分值/得分 read as totals then join their columns' vote
+    no_goals_in_indicator_rows(page, probs)
     vote_columns(page, probs)
     total_rows(page, probs)  # and a total row's cells the columns' vote took for an indicator's are totals
 
@@ -448,6 +449,30 @@ def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
                 _swap(probs, ids, TOTALS)
             elif labels & ROW_NAMES and labels & ROW_VALUES and KEY_LABEL_INDEX not in labels:
                 _swap(probs, ids, indicator_of)
+
+
+GOALS = {LABELS.index(FieldLabel.goal_expected.value), LABELS.index(FieldLabel.goal_actual.value)}
+LEVELS = {LABELS.index(FieldLabel.level1.value), LABELS.index(FieldLabel.level2.value)}
+
+
+def no_goals_in_indicator_rows(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A table row that prints a level (产出指标 | 数量指标 | ...) is an indicator's: a cell of
+    it read as a goal (预期目标, 实际完成情况; the model, meeting the first row of a table that
+    starts a page, may take it for the goals block above) holds its likeliest indicator field."""
+    for table in page.tables:
+        rows: dict[int, list[list[int]]] = {}
+        for cell in table.cells:
+            body = [i for i in cell.tokens if probs[i] is not None]
+            if body:
+                rows.setdefault(cell.row, []).append(body)
+        for cells in rows.values():
+            if not any(int(probs[i].argmax()) in LEVELS for body in cells for i in body):
+                continue
+            for body in cells:
+                mean = np.mean([probs[i] for i in body], axis=0)
+                if int(mean.argmax()) in GOALS:
+                    field = max(COLUMN_FIELDS, key=lambda f: mean[f])
+                    _settle(probs, body, field, float(mean[field]))
 
 
 def _swap(probs: list[np.ndarray | None], ids: Sequence[int], fields: dict[int, int]) -> None:
