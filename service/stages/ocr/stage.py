@@ -42,6 +42,10 @@ EDGE_MARGIN_PT = 12.0
 # Ink at least this many line heights tall holds CJK glyphs and may be read squeezed;
 # lines of digits, Latin and punctuation alone are shorter (about 0.7).
 CJK_HEIGHT = 0.85
+# ... unless shorter than this many line heights: squeezing a glyph or two saves little and
+# loses a narrow one beside them ("分)" read as "分", at full confidence).
+SHORT_LINE = 3.0
+SHORT_LINE_SCALE = 0.85
 # A lone thin bar in a cell is a placeholder, which PP-OCR reads as 一 or 。 or drops;
 # it is read from its shape instead: "——" (em dashes, one per line height) when at least
 # DASH_MIN_WIDTH line heights wide, "-" when at most HYPHEN_MAX_WIDTH; between the two
@@ -125,7 +129,9 @@ def read_page(
     if not to_read:
         return tokens
     scales = [
-        rec_width_scale if line_height and c.ink_height >= CJK_HEIGHT * line_height else NARROW_GLYPH_SCALE
+        (rec_width_scale if c.ink_width >= SHORT_LINE * line_height else SHORT_LINE_SCALE)
+        if line_height and c.ink_height >= CJK_HEIGHT * line_height
+        else NARROW_GLYPH_SCALE
         for c in to_read
     ]
     reads = backend.read_lines([c.image for c in to_read], scales)
