@@ -601,3 +601,24 @@ def test_traditional_characters_read_on_a_simplified_form_are_made_simplified():
     assert _simplified(read("课题研究")).text == "课题研究"  # simplified text is left alone (乾, 著 too)
     assert _simplified(read("乾著")).text == "乾著"
     assert _simplified(read("张堃")).text == "张堃"  # a rare character of a name, outside GB2312, stays
+
+
+def test_a_lone_glyph_the_detector_passed_over_beside_found_text_is_cropped():
+    """A weight of "1" in a borderless row, which the detector missed at its reduced
+    resolution, is cropped for reading; a faded seal glyph and a far-off mark are not."""
+    from service.stages.ocr.lines import ink_mask
+    from service.stages.ocr.stage import _detected_crops, _missed_glyphs
+
+    img = Image.new("L", (420, 160), 232)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 28)
+    draw.text((10, 20), "全市采集数量", font=font, fill=30)
+    draw.text((300, 20), "1", font=font, fill=30)  # same row as the found text
+    draw.text((300, 110), "2", font=font, fill=30)  # far from any found text
+    draw.text((380, 20), "口", font=font, fill=205)  # a faded seal glyph
+    gray = np.asarray(img).copy()
+    ink, paper = ink_mask(gray)
+    quad = [(6.0, 16.0), (182.0, 16.0), (182.0, 54.0), (6.0, 54.0)]
+    found = _detected_crops(quad, gray, ink, 0, 0, gray, None, paper)
+    crops = _missed_glyphs([quad], found, ink, 0, 0, gray, 30.0, paper, print_level=130.0)
+    assert [(c.x < 300 < c.x + c.image.shape[1], c.y < 35 < c.y + c.image.shape[0]) for c in crops] == [(True, True)]

@@ -559,12 +559,86 @@ def _detected_lines(
     # Scanner shadows and skew wedges hug the paper's edges; forms print nothing there.
     edge = max(8, int(EDGE_MARGIN_PT * page.scale))
     ink[:edge], ink[-edge:], ink[:, :edge], ink[:, -edge:] = False, False, False, False
-    crops: list[LineCrop] = []
+    blocks = []
     for oy, oy1, ox, ox1 in _text_blocks(ink, line_height):
         region, region_ink = masked[oy:oy1, ox:ox1], ink[oy:oy1, ox:ox1]
-        for quad in backend.detect(region):
-            crops += _detected_crops(quad, region, region_ink, ox, oy, masked, line_height, paper)
+        quads = backend.detect(region)
+        found = [c for quad in quads for c in _detected_crops(quad, region, region_ink, ox, oy, masked, line_height, paper)]
+        blocks.append((ox, oy, region_ink, quads, found))
+    crops = [c for *_, found in blocks for c in found]
+    if not crops:
+        return crops
+    lh = line_height or float(np.median([c.ink_height for c in crops]))
+    # How dark print is on this page: a seal's colour was faded out of the grey page by ingest.
+    darkest = [float(np.percentile(c.image[c.ink], 10)) for c in crops if c.ink.shape == c.image.shape[:2] and c.ink.any()]
+    print_level = paper - 0.5 * (paper - float(np.percentile(darkest, 25))) if darkest else float(paper)
+    for ox, oy, region_ink, quads, found in blocks:
+        crops += _missed_glyphs(quads, found, region_ink, ox, oy, masked, lh, paper, print_level)
     return crops
+
+
+def _missed_glyphs(
+    quads: list, found: list[LineCrop], region_ink: np.ndarray, ox: int, oy: int, gray: np.ndarray,
+    line_height: float, paper: int, print_level: float,
+) -> list[LineCrop]:
+    """Crops of the glyph-sized ink no detected box covers, a line's worth each, beside the
+    text that was found: in its row, or a line above or below it.
+
+    The detector sees a large block at a third of a 300 dpi scan's resolution, where a lone
+    narrow glyph (a weight of "1" in a borderless table, a ")" wrapped onto a line of its
+    own) is a smudge of 3 x 6 pixels it passes over; the recogniser reads it well at full
+    size. Specks, rules and strokes taller than a line are not glyphs; marks away from the
+    text, or lighter than ``print_level`` (the ring of a seal by the signatures), are left
+    alone, and a lone "/" is the placeholder it stands for.
+    """
+    import cv2
+
+    covered = np.zeros(region_ink.shape, np.uint8)
+    pad = max(2, int(round(0.2 * line_height)))
+    for quad in quads:
+        cv2.fillPoly(covered, [np.round(np.asarray(quad)).astype(np.int32)], 1)
+    covered = cv2.dilate(covered, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(region_ink.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return []
+    # Wholly outside every box: the part of a glyph a box cut through was read with it.
+    touched = np.zeros(n, bool)
+    touched[np.unique(labels[covered > 0])] = True
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    glyph = ~touched[1:] & (h >= MISSED_GLYPH_MIN * line_height) & (h <= MISSED_GLYPH_MAX * line_height) & (w <= MISSED_GLYPH_MAX * line_height)
+    if not glyph.any():
+        return []
+    # Glyphs of one line joined across the gaps between them (a "12" or "3.5")
+    keep = np.isin(labels, np.flatnonzero(glyph) + 1)
+    joined = cv2.dilate(keep.astype(np.uint8), np.ones((1, max(3, int(0.6 * line_height))), np.uint8))
+    _, _, boxes, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    crops = []
+    reach = max(3, int(0.6 * line_height)) // 2
+    lines = np.array([(c.x - ox, c.y - oy, c.x - ox + c.image.shape[1], c.y - oy + c.image.shape[0]) for c in found]).reshape(-1, 4)
+    region = gray[oy : oy + region_ink.shape[0], ox : ox + region_ink.shape[1]]
+    for x, y, bw, bh, _ in boxes[1:]:
+        x0, x1 = x + reach, x + bw - reach  # the dilation's reach undone
+        same_row = np.minimum(lines[:, 3], y + bh) - np.maximum(lines[:, 1], y) >= 0.5 * bh
+        stacked = (np.minimum(lines[:, 2], x1) > np.maximum(lines[:, 0], x0)) & (
+            np.maximum(lines[:, 1] - (y + bh), y - lines[:, 3]) <= line_height
+        )
+        if not (same_row | stacked).any():
+            continue
+        glyph_ink = keep[y : y + bh, x0:x1]
+        if not glyph_ink.any() or np.percentile(region[y : y + bh, x0:x1][glyph_ink], 10) > print_level:
+            continue
+        band = LineBand(x0=int(x0), y0=int(y), x1=int(max(x1, x0 + 1)), y1=int(y + bh))
+        crop = _crop(gray, keep, ox, oy, band, line_height, paper)
+        if _is_slash(_main_stroke(glyph_ink), line_height):
+            crop.bar = "/"  # the placeholder of a blank cell, which reads as "1"
+        crops.append(crop)
+    return crops
+
+
+# A glyph stands between these many line heights tall (a digit 0.7, a CJK glyph 1.0);
+# specks, dashes and full stops are lower, strokes of a seal or a signature taller.
+MISSED_GLYPH_MIN = 0.55
+MISSED_GLYPH_MAX = 1.4
 
 
 def _text_blocks(ink: np.ndarray, line_height: float | None) -> list[tuple[int, int, int, int]]:
