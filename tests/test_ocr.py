@@ -622,3 +622,19 @@ def test_a_lone_glyph_the_detector_passed_over_beside_found_text_is_cropped():
     found = _detected_crops(quad, gray, ink, 0, 0, gray, None, paper)
     crops = _missed_glyphs([quad], found, ink, 0, 0, gray, 30.0, paper, print_level=130.0)
     assert [(c.x < 300 < c.x + c.image.shape[1], c.y < 35 < c.y + c.image.shape[0]) for c in crops] == [(True, True)]
+
+
+def test_a_lone_slash_found_outside_ruled_cells_is_the_placeholder_and_a_one_is_not():
+    from service.stages.ocr.lines import ink_mask
+    from service.stages.ocr.stage import _lone_slash
+
+    def ink_of(text: str) -> np.ndarray:
+        img = Image.new("L", (60, 60), 232)
+        ImageDraw.Draw(img).text((10, 4), text, font=ImageFont.truetype(FONT, 40), fill=30)
+        return ink_mask(np.asarray(img).copy())[0]
+
+    # line height measured on digits, shorter than the slash's ascender-to-descender reach
+    assert _lone_slash(ink_of("/"), line_height=28.0)
+    assert not _lone_slash(ink_of("1"), line_height=28.0)
+    assert not _lone_slash(ink_of("7"), line_height=28.0)
+    assert not _lone_slash(ink_of("/1"), line_height=28.0)

@@ -574,7 +574,22 @@ def _detected_lines(
     print_level = paper - 0.5 * (paper - float(np.percentile(darkest, 25))) if darkest else float(paper)
     for ox, oy, region_ink, quads, found in blocks:
         crops += _missed_glyphs(quads, found, region_ink, ox, oy, masked, lh, paper, print_level)
+    for crop in crops:
+        if _lone_slash(crop.ink, lh):
+            crop.bar = "/"
     return crops
+
+
+def _lone_slash(ink: np.ndarray, line_height: float) -> bool:
+    """Whether a line crop found outside ruled cells is one "/", the placeholder of a blank
+    cell of a borderless table, which the recogniser reads as "1". The detector or the
+    glyph's own size says it is one line: a "/" reaches from ascender to descender, taller
+    than the digits and CJK glyphs the line height is measured on."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0 or len(cols) > 0.8 * len(rows):
+        return False
+    glyph = _main_stroke(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return _is_slash(glyph, max(line_height, glyph.shape[0]))
 
 
 def _missed_glyphs(
@@ -589,7 +604,7 @@ def _missed_glyphs(
     own) is a smudge of 3 x 6 pixels it passes over; the recogniser reads it well at full
     size. Specks, rules and strokes taller than a line are not glyphs; marks away from the
     text, or lighter than ``print_level`` (the ring of a seal by the signatures), are left
-    alone, and a lone "/" is the placeholder it stands for.
+    alone.
     """
     import cv2
 
@@ -628,10 +643,7 @@ def _missed_glyphs(
         if not glyph_ink.any() or np.percentile(region[y : y + bh, x0:x1][glyph_ink], 10) > print_level:
             continue
         band = LineBand(x0=int(x0), y0=int(y), x1=int(max(x1, x0 + 1)), y1=int(y + bh))
-        crop = _crop(gray, keep, ox, oy, band, line_height, paper)
-        if _is_slash(_main_stroke(glyph_ink), line_height):
-            crop.bar = "/"  # the placeholder of a blank cell, which reads as "1"
-        crops.append(crop)
+        crops.append(_crop(gray, keep, ox, oy, band, line_height, paper))
     return crops
 
 
