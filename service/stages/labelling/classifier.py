@@ -549,8 +549,9 @@ def _value_not_key(page: Page, probs: list[np.ndarray | None], ordered: Sequence
     and the model, leaving a header row, reads the first character below it as a key
     (未 of 未通过验收)."""
     ids = [i for i in ordered if probs[i] is not None]
-    if len(ids) < 2 or len(normalise_char_text(page.tokens[ids[0]].text)) != 1:
-        return
+    first = normalise_char_text(page.tokens[ids[0]].text) if ids else ""
+    if len(ids) < 2 or len(first) != 1 or not first.isalnum():
+        return  # a bracket closing the header above, spilt into the cell, is no value's
     labels = [int(probs[i].argmax()) for i in ids]
     if labels[0] == KEY_LABEL_INDEX and len(set(labels[1:])) == 1 and labels[1] not in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX):
         probs[ids[0]] = probs[ids[1]].copy()
