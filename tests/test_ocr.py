@@ -385,6 +385,7 @@ def test_doubtful_marks_at_a_lines_ends_are_dropped_and_confidence_recomputed():
     # a Latin point after a unit or a percent sign is dust however sure the recogniser is
     assert _drop_edge_specks(read(("2", 0.99), ("次", 0.99), (".", 0.9))).text == "2次"
     assert _drop_edge_specks(read(("8", 0.99), ("5", 0.99), ("%", 0.99), (".", 0.9))).text == "85%"
+    assert _drop_edge_specks(read(("分", 0.99), (")", 0.99), (".", 0.9))).text == "分)"
     assert _drop_edge_specks(read(("1", 0.99), (".", 0.9))).text == "1."  # a list number stays
 
 
@@ -638,3 +639,28 @@ def test_a_lone_slash_found_outside_ruled_cells_is_the_placeholder_and_a_one_is_
     assert not _lone_slash(ink_of("1"), line_height=28.0)
     assert not _lone_slash(ink_of("7"), line_height=28.0)
     assert not _lone_slash(ink_of("/1"), line_height=28.0)
+
+
+def test_a_speck_read_as_a_digit_is_dust_and_so_is_what_is_left_of_its_line():
+    from service.stages.ocr.stage import LineCrop, _char_tokens
+
+    def tokens(glyph_height: int) -> list[str]:
+        ink = np.zeros((30, 30), bool)
+        ink[6 : 6 + glyph_height, 8:12] = True  # read as "2"
+        ink[22:24, 20:22] = True  # read as "."
+        crop = LineCrop(image=np.where(ink, 30, 230).astype(np.uint8), ink=ink, x=0, y=0, ink_width=14, ink_height=18)
+        chars = [CharRead(text="2", x0=6, x1=14, confidence=0.63), CharRead(text=".", x0=18, x1=24, confidence=0.86)]
+        return [t.text for t in _char_tokens(crop, LineRead(text="2.", confidence=0.75, chars=chars), 1.0, 18.0)]
+
+    assert tokens(4) == []  # a dot 4 px high under an 18 px line: no digit
+    assert tokens(13) == ["2", "."]
+
+
+def test_ink_detached_from_a_glyph_is_told_from_a_glyphs_edge():
+    from service.stages.ocr.stage import _detached
+
+    ink = np.zeros((30, 40), bool)
+    ink[6:10, 8:12] = True  # a speck
+    ink[4:26, 20:34] = True  # a glyph
+    assert _detached(ink, 8, 11, 6, 10, slack=2.0)  # its last column outside the box: a pixel off
+    assert not _detached(ink, 18, 24, 20, 26, slack=2.0)  # a box on the glyph's foot

@@ -289,9 +289,9 @@ def _drop_edge_specks(read: LineRead) -> LineRead:
         chars.pop(0)
     while chars and chars[-1].text in EDGE_MARKS and chars[-1].confidence < EDGE_MARK_CONFIDENCE:
         chars.pop()
-    # A Latin full stop after a unit, a percent sign or a CJK glyph is dust whatever its
-    # confidence: Chinese text ends in 。, and a point follows only digits.
-    if len(chars) >= 2 and chars[-1].text == "." and (chars[-2].text == "%" or not chars[-2].text.isascii()):
+    # A Latin full stop after a unit, a percent sign, a closing bracket or a CJK glyph is
+    # dust whatever its confidence: Chinese text ends in 。, and a point follows only digits.
+    if len(chars) >= 2 and chars[-1].text == "." and (chars[-2].text in "%)" or not chars[-2].text.isascii()):
         chars.pop()
     if len(chars) == len(read.chars):
         return read
@@ -739,6 +739,7 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
     # rows_upto[:, j]: ink pixels of each row in columns < j, so a span's rows are one subtraction
     rows_upto = np.concatenate([np.zeros((hi - lo, 1), np.int32), np.cumsum(band, axis=1, dtype=np.int32)], axis=1)
     tokens: list[Token] = []
+    dust = False
     for ch, (a, b) in zip(read.chars, spans):
         cols = np.flatnonzero(col_ink[a:b])
         rows = np.flatnonzero(rows_upto[:, b] - rows_upto[:, a])
@@ -748,10 +749,38 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
             x0, x1, y0, y1 = a, b, lo, hi
         box = ((crop.x + x0) / scale, (crop.y + y0) / scale, (crop.x + x1) / scale, (crop.y + y1) / scale)
         text = ch.text
+        if line_height and y1 - y0 < DUST_GLYPH * line_height and _stands_tall(text) \
+                and _detached(ink, x0, x1, y0, y1, slack=0.15 * line_height):
+            dust = True  # a speck read as a digit, a capital or a character: none is this low
+            continue
         if text in OR_EQUAL and _has_underbar(ink[y0:y1, x0:x1]):
             text = OR_EQUAL[text]
         tokens.append(Token(text=text, box=box, confidence=round(ch.confidence, 4)))
+    if dust and all(t.text in SPECK_READS for t in tokens):
+        return []  # the rest of a line of specks ("2." from two dots)
     return tokens
+
+
+def _detached(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, slack: float) -> bool:
+    """Whether the ink in the box is marks of its own (within ``slack`` pixels), not the
+    edge of a glyph reaching out of it (a character span the decoder placed off its glyph)."""
+    import cv2
+
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    inside = np.unique(labels[y0:y1, x0:x1])
+    inside = inside[inside > 0]
+    left, top, w, h = (stats[inside, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    within = (left >= x0 - slack) & (left + w <= x1 + slack) & (top >= y0 - slack) & (top + h <= y1 + slack)
+    return bool(len(inside)) and bool(within.all())
+
+
+DUST_GLYPH = 0.4  # line heights: a digit or a capital stands 0.7 of a line high, a CJK character 0.9
+
+
+def _stands_tall(text: str) -> bool:
+    """A digit, a capital letter or a CJK character other than 一 and 二: glyphs that stand
+    at least two thirds of a line high (a lowercase letter may stand half)."""
+    return (text.isascii() and (text.isdigit() or text.isupper())) or ("\u4e00" <= text <= "\u9fff" and text not in "一二")
 
 
 # What PP-OCR makes of ≥ ≤ = printed alone in a cell (Sichuan's 指标性质 column): with no
