@@ -311,3 +311,22 @@ def test_a_level_cut_into_two_words_is_made_whole_by_the_framework_names(page_bu
 
     assert level2s("可持续", "影响指标") == ["可持续影响指标", "可持续影响指标"]
     assert level2s("质量指", "经济效益指标") == ["质量指", "经济效益指标"]
+
+
+def test_a_stray_piece_read_as_title_does_not_retype_the_form():
+    """部门整体支出绩效自评表, then "23" at the page's edge read as title too: still a department form."""
+    from service.document import Page, Token
+    from service.labels import FieldLabel as L
+    from service.stages.reconstruct import _FormBuilder, _line_unit
+
+    page = Page(number=1, width=842, height=595, text_source="text_layer")
+    builder = _FormBuilder()
+    for top, text, x, label in ((40.0, "部门整体支出绩效自评表", 300, L.title), (66.0, "23", 780, L.title),
+                                (90.0, "南京市科学技术局", 200, L.project_name)):
+        ids = []
+        for k, ch in enumerate(text):
+            ids.append(len(page.tokens))
+            page.tokens.append(Token(text=ch, box=(x + 9 * k, top, x + 9 * k + 9, top + 9), label=label.value))
+        builder.feed(_line_unit(page, ids, ruled=False, table_id=None))
+    [form] = builder.finish()
+    assert form.form_type.value == "department"

@@ -315,7 +315,8 @@ class _FormBuilder:
         form = self._ensure(unit.page)
         if not is_year_line:
             form.title = (form.title or "") + text if form.title and not self._has_content(form) else text
-            form.form_type = FormType.department if "部门整体" in text or "部门" in text and "项目" not in text else FormType.project
+            title = form.title  # all its lines: a stray piece added to it does not retype the form
+            form.form_type = FormType.department if "部门整体" in title or "部门" in title and "项目" not in title else FormType.project
             form.provenance.setdefault("title", unit.get(L.title)[0].source())
         if year and form.year is None:
             form.year = int(year.group(1))
