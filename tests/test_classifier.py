@@ -584,6 +584,11 @@ def test_a_lone_key_character_opening_a_longer_value_is_the_values():
     probs += [_probs_of(KEY=0.7, WEIGHT=0.3), _probs_of(WEIGHT=0.8, KEY=0.2)]
     vote_units(page, probs)
     assert _labels(probs) == ["ACTUAL"] * 5 + ["KEY", "WEIGHT"]  # two characters are no longer value
+    # ... unless the row names an indicator, which a header row does not
+    page, _ = _grid([[("设备数", {}), ("完成", {})]])
+    probs = [_probs_of(NAME=0.9)] * 3 + [_probs_of(KEY=0.6, ACTUAL=0.4), _probs_of(ACTUAL=0.9)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["NAME"] * 3 + ["ACTUAL"] * 2
 
 
 def test_a_row_printing_a_level_holds_no_goal():

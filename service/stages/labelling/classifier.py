@@ -293,9 +293,10 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
                 names.setdefault(cell.row, set()).add(id(cell))
         for cell in table.cells:
             ordered = [i for line in group_lines(page.tokens, cell.tokens) for i in line]
+            named_row = bool(names.get(cell.row, set()) - {id(cell)})
             if table.ruled or cell.col_span == 1:
-                _key_or_value(page, probs, ordered, named_row=bool(names.get(cell.row, set()) - {id(cell)}))
-            if (table.ruled and id(cell) in after_key) or len(cell.tokens) >= 3:
+                _key_or_value(page, probs, ordered, named_row=named_row)
+            if (table.ruled and id(cell) in after_key) or len(cell.tokens) >= 3 or named_row:
                 _value_not_key(page, probs, ordered)
             _keys_inside_values(page, probs, ordered, h)
             if table.ruled or cell.col_span == 1:
