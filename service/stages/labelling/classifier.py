@@ -320,18 +320,23 @@ def header_rows(page: Page, probs: list[np.ndarray | None]) -> None:
     header row: keys throughout (the model, unsure of a header row, read 指标值 half TARGET).
     An indicator row prints no key at all (see _keys_in_indicator_rows)."""
     for table in page.tables:
-        rows: dict[int, list[list[int]]] = {}
-        for cell in table.cells:
-            body = [i for i in cell.tokens if probs[i] is not None]
-            if body:
-                rows.setdefault(cell.row, []).append(body)
-        for cells in rows.values():
+        for cells in _row_bodies(table, probs):
             keyed = [[int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body] for body in cells]
             if len(cells) < 3 or not all(any(k) for k in keyed) or 2 * sum(all(k) for k in keyed) < len(cells):
                 continue
             for body in cells:
                 mean = np.mean([probs[i] for i in body], axis=0)
                 _settle(probs, body, KEY_LABEL_INDEX, float(mean[KEY_LABEL_INDEX]))
+
+
+def _row_bodies(table: Table, probs: list[np.ndarray | None]) -> list[list[list[int]]]:
+    """The labelled tokens of each cell, grouped by the table row the cell starts in."""
+    rows: dict[int, list[list[int]]] = {}
+    for cell in table.cells:
+        body = [i for i in cell.tokens if probs[i] is not None]
+        if body:
+            rows.setdefault(cell.row, []).append(body)
+    return list(rows.values())
 
 
 # Indicator columns: each field has one column, but a target may be printed over several
@@ -461,12 +466,7 @@ def no_goals_in_indicator_rows(page: Page, probs: list[np.ndarray | None]) -> No
     it read as a goal (预期目标, 实际完成情况; the model, meeting the first row of a table that
     starts a page, may take it for the goals block above) holds its likeliest indicator field."""
     for table in page.tables:
-        rows: dict[int, list[list[int]]] = {}
-        for cell in table.cells:
-            body = [i for i in cell.tokens if probs[i] is not None]
-            if body:
-                rows.setdefault(cell.row, []).append(body)
-        for cells in rows.values():
+        for cells in _row_bodies(table, probs):
             if not any(int(probs[i].argmax()) in LEVELS for body in cells for i in body):
                 continue
             for body in cells:
