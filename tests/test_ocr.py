@@ -664,3 +664,20 @@ def test_ink_detached_from_a_glyph_is_told_from_a_glyphs_edge():
     ink[4:26, 20:34] = True  # a glyph
     assert _detached(ink, 8, 11, 6, 10, slack=2.0)  # its last column outside the box: a pixel off
     assert not _detached(ink, 18, 24, 20, 26, slack=2.0)  # a box on the glyph's foot
+
+
+def test_the_slanted_bar_of_a_noto_greater_equal_is_told_from_a_greater_than():
+    from service.stages.ocr.stage import _glyph_strokes, _parallel_bar
+
+    noto = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    if not Path(noto).exists():
+        pytest.skip("fonts-noto-cjk is not installed")
+
+    def strokes(text: str) -> np.ndarray:
+        img = Image.new("L", (60, 60), 232)
+        ImageDraw.Draw(img).text((8, 4), text, font=ImageFont.truetype(noto, 36, index=2), fill=30)
+        gray = np.asarray(img).copy()
+        return _glyph_strokes(gray, 0, 60, 0, 60)
+
+    assert _parallel_bar(strokes("≥")) and _parallel_bar(strokes("≤"))
+    assert not _parallel_bar(strokes(">")) and not _parallel_bar(strokes("＞")) and not _parallel_bar(strokes("<"))

@@ -753,7 +753,7 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
                 and _detached(ink, x0, x1, y0, y1, slack=0.15 * line_height):
             dust = True  # a speck read as a digit, a capital or a character: none is this low
             continue
-        if text in OR_EQUAL and _has_underbar(ink[y0:y1, x0:x1]):
+        if text in OR_EQUAL and (_has_underbar(ink[y0:y1, x0:x1]) or _parallel_bar(_glyph_strokes(crop.image, x0, x1, y0, y1))):
             text = OR_EQUAL[text]
         tokens.append(Token(text=text, box=box, confidence=round(ch.confidence, 4)))
     if dust and all(t.text in SPECK_READS for t in tokens):
@@ -947,7 +947,7 @@ def _operator_shape(ink: np.ndarray) -> str | None:
     upper, lower = int(glyph[:third].sum()), int(glyph[h - third :].sum())
     a, b = runs[-1]
     bar_apart = len(runs) == 2 and b - a <= 0.35 * h and np.ptp(np.flatnonzero(glyph[a:b].any(axis=0))) + 1 >= 0.7 * w
-    if not bar_apart and lower < 1.15 * max(upper, 1):
+    if not bar_apart and lower < 1.15 * max(upper, 1) and not _parallel_bar(glyph):
         return None
     if top_centre <= 0.35 and mid_cols[-1] >= 0.85 * (w - 1):
         return "≥"
@@ -958,6 +958,27 @@ def _operator_shape(ink: np.ndarray) -> str | None:
 
 # PP-OCR reads ≥ and ≤ as > and < about as often as not; the bar under the glyph decides.
 OR_EQUAL = {">": "≥", "<": "≤", "＞": "≥", "＜": "≤"}
+
+
+def _parallel_bar(glyph: np.ndarray) -> bool:
+    """The slanted bar of ⩾ or ⩽, drawn along the lower arm (Noto, AR PL fonts): rows of the
+    lower half cross two strokes, rows of the upper half one. A > or ＞ crosses one stroke a
+    row throughout; where the bar fuses with the arm on a small scan this cannot tell."""
+    if glyph.size == 0:
+        return False
+    h = glyph.shape[0]
+    edges = np.diff(np.pad(glyph.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    runs = (edges == 1).sum(axis=1)
+    return bool((runs[h // 2 :] >= 2).sum() >= max(2, 0.1 * h) and not (runs[: h // 2] >= 2).any())
+
+
+def _glyph_strokes(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
+    """A glyph's strokes by Otsu's threshold in its box, trimmed to them."""
+    strokes = _dark_strokes(image[y0:y1, x0:x1]) if x1 > x0 and y1 > y0 else np.zeros((0, 0), bool)
+    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    if len(rows) == 0:
+        return strokes
+    return strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _has_underbar(glyph: np.ndarray) -> bool:
