@@ -667,7 +667,7 @@ def test_ink_detached_from_a_glyph_is_told_from_a_glyphs_edge():
 
 
 def test_the_slanted_bar_of_a_noto_greater_equal_is_told_from_a_greater_than():
-    from service.stages.ocr.stage import _glyph_strokes, _parallel_bar
+    from service.stages.ocr.stage import _dark_strokes, _parallel_bar
 
     noto = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
     if not Path(noto).exists():
@@ -677,7 +677,7 @@ def test_the_slanted_bar_of_a_noto_greater_equal_is_told_from_a_greater_than():
         img = Image.new("L", (60, 60), 232)
         ImageDraw.Draw(img).text((8, 4), text, font=ImageFont.truetype(noto, 36, index=2), fill=30)
         gray = np.asarray(img).copy()
-        return _glyph_strokes(gray, 0, 60, 0, 60)
+        return _dark_strokes(gray)
 
     assert _parallel_bar(strokes("≥")) and _parallel_bar(strokes("≤"))
     assert not _parallel_bar(strokes(">")) and not _parallel_bar(strokes("＞")) and not _parallel_bar(strokes("<"))

@@ -446,10 +446,8 @@ def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
     indicator's, whose 分值 and 得分 read as totals (the last row above 合计) are its own."""
     indicator_of = {total: value for value, total in TOTALS.items()}
     for table in page.tables:
-        rows: dict[int, list[int]] = {}
-        for cell in table.cells:
-            rows.setdefault(cell.row, []).extend(i for i in cell.tokens if probs[i] is not None)
-        for ids in rows.values():
+        for cells in _row_bodies(table, probs):
+            ids = [i for body in cells for i in body]
             labels = {int(probs[i].argmax()) for i in ids}
             if labels & (set(TOTALS.values()) | {KEY_LABEL_INDEX}) and not labels & ROW_NAMES:
                 _swap(probs, ids, TOTALS)

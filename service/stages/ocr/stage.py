@@ -128,12 +128,7 @@ def read_page(
             to_read.append(crop)
     if not to_read:
         return tokens
-    scales = [
-        (rec_width_scale if c.ink_width >= SHORT_LINE * line_height else SHORT_LINE_SCALE)
-        if line_height and c.ink_height >= CJK_HEIGHT * line_height
-        else NARROW_GLYPH_SCALE
-        for c in to_read
-    ]
+    scales = [_width_scale(c, line_height, rec_width_scale) for c in to_read]
     reads = backend.read_lines([c.image for c in to_read], scales)
     _reread_dark_cores(to_read, reads, backend, paper, min_line_confidence)
     _reread_widened(to_read, reads, backend, paper, scales, min_line_confidence)
@@ -280,6 +275,14 @@ def _t2s():
 # "≥85%."); on its own it would drag the line below the confidence floor.
 EDGE_MARKS = set(":：.,，、;；'`·")
 EDGE_MARK_CONFIDENCE = 0.5
+
+
+def _width_scale(crop: LineCrop, line_height: float | None, squeeze: float) -> float:
+    """How wide a crop is read: a line of CJK glyphs squeezed, less when short (CJK_HEIGHT,
+    SHORT_LINE); digits, Latin and punctuation a little wide (NARROW_GLYPH_SCALE)."""
+    if not line_height or crop.ink_height < CJK_HEIGHT * line_height:
+        return NARROW_GLYPH_SCALE
+    return squeeze if crop.ink_width >= SHORT_LINE * line_height else SHORT_LINE_SCALE
 
 
 def _drop_edge_specks(read: LineRead) -> LineRead:
@@ -753,7 +756,7 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
                 and _detached(ink, x0, x1, y0, y1, slack=0.15 * line_height):
             dust = True  # a speck read as a digit, a capital or a character: none is this low
             continue
-        if text in OR_EQUAL and (_has_underbar(ink[y0:y1, x0:x1]) or _parallel_bar(_glyph_strokes(crop.image, x0, x1, y0, y1))):
+        if text in OR_EQUAL and (_has_underbar(ink[y0:y1, x0:x1]) or _parallel_bar(_dark_strokes(crop.image[y0:y1, x0:x1]))):
             text = OR_EQUAL[text]
         tokens.append(Token(text=text, box=box, confidence=round(ch.confidence, 4)))
     if dust and all(t.text in SPECK_READS for t in tokens):
@@ -962,23 +965,15 @@ OR_EQUAL = {">": "≥", "<": "≤", "＞": "≥", "＜": "≤"}
 
 def _parallel_bar(glyph: np.ndarray) -> bool:
     """The slanted bar of ⩾ or ⩽, drawn along the lower arm (Noto, AR PL fonts): rows of the
-    lower half cross two strokes, rows of the upper half one. A > or ＞ crosses one stroke a
-    row throughout; where the bar fuses with the arm on a small scan this cannot tell."""
-    if glyph.size == 0:
-        return False
-    h = glyph.shape[0]
-    edges = np.diff(np.pad(glyph.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-    runs = (edges == 1).sum(axis=1)
-    return bool((runs[h // 2 :] >= 2).sum() >= max(2, 0.1 * h) and not (runs[: h // 2] >= 2).any())
-
-
-def _glyph_strokes(image: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
-    """A glyph's strokes by Otsu's threshold in its box, trimmed to them."""
-    strokes = _dark_strokes(image[y0:y1, x0:x1]) if x1 > x0 and y1 > y0 else np.zeros((0, 0), bool)
-    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    lower half of the strokes cross two of them, rows of the upper half one. A > or ＞ crosses
+    one stroke a row throughout; where the bar fuses with the arm on a small scan this cannot tell."""
+    rows = np.flatnonzero(glyph.any(axis=1))
     if len(rows) == 0:
-        return strokes
-    return strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        return False
+    edges = np.diff(np.pad(glyph[rows[0] : rows[-1] + 1].astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    runs = (edges == 1).sum(axis=1)
+    h = len(runs)
+    return bool((runs[h // 2 :] >= 2).sum() >= max(2, 0.1 * h) and not (runs[: h // 2] >= 2).any())
 
 
 def _has_underbar(glyph: np.ndarray) -> bool:
