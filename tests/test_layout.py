@@ -215,3 +215,131 @@ def test_a_small_mark_joins_the_line_on_whose_baseline_it_sits():
     lines = group_lines(tokens, range(len(tokens)))
     assert [text_of(tokens, line) for line in lines] == ["出。", "举办主题活动"]
 
+
+
+def _rows(tokens: list, rows: list, top: float, pitch: float, size: float = 7.0) -> None:
+    for r, cells in enumerate(rows):
+        for text, x in cells:
+            _line(tokens, text, x, top + pitch * r, size=size)
+
+
+def test_a_wide_centred_cell_above_does_not_bridge_a_narrow_rows_gutters():
+    """Centred columns: 2017年7月23日 above covers the middle of the gaps beside 完成,
+    not the whole gap, so the rows stay one block."""
+    tokens: list[Token] = []
+    _rows(tokens, [
+        [("项目启动", 180), ("按期完成", 271), ("按期完成", 340), ("5.00", 406), ("5", 443)],
+        [("补贴发放完成时间", 145), ("6月前", 277), ("2017年7月23日", 327), ("6.00", 406), ("3.6", 443)],
+        [("设备安装调试", 171), ("按期完成", 271), ("完成", 358), ("3.00", 406), ("3", 443)],
+    ], top=100.0, pitch=16.0)
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * 7.0) for line in page.lines]
+    assert [len(b) for b in _blocks(page, list(range(len(page.lines))), segs, 7.0)] == [3]
+
+
+def test_a_summary_row_with_most_columns_still_shapes_no_column():
+    """自评总分（分） | 100 | / | 89.07 | /: five of seven columns, yet its label runs across
+    the gutter between the level and name columns and must not fuse them."""
+    tokens: list[Token] = []
+    body = [("效益指标", 63), ("增加农民收入", 140), ("5", 249), ("明显提高", 282), ("保障了增加", 364), ("5.00", 436), ("/", 498)]
+    _rows(tokens, [body] * 5, top=100.0, pitch=16.0)
+    _rows(tokens, [[("自评总分（分）", 100), ("100", 245), ("/", 344), ("89.07", 434), ("/", 498)]], top=180.0, pitch=16.0)
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    [table] = page.tables
+    assert len(table.col_edges) == 8
+    first = {c.col: text_of(page.tokens, c.tokens) for c in table.cells if c.row == 0}
+    assert first[0] == "效益指标" and first[1] == "增加农民收入"
+
+
+def test_ocr_boxes_of_close_rows_overlapping_leave_the_rows_apart():
+    """Rows 17 apart whose score boxes are 18 tall (OCR pads digits): the boxes of one row
+    reach into the next, their centres stay a row apart."""
+    tokens: list[Token] = []
+    names = ["培训合格率", "违规接听电话数量", "故障响应时间", "项目启动", "热线接通时间", "设备安装调试"]
+    for r, name in enumerate(names):
+        top = 100.0 + 17.0 * r
+        _line(tokens, name, 90, top, size=10.0)
+        _line(tokens, "≥90%", 230, top, size=10.0)
+        tokens.append(Token(text="1.75", box=(400.0, top - 4.0, 420.0, top + 14.0)))
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    [table] = page.tables
+    rows = {}
+    for c in table.cells:
+        rows.setdefault(c.row, []).append(text_of(page.tokens, c.tokens))
+    assert sorted(rows.values(), key=lambda r: names.index(r[0])) == [[n, "≥90%", "1.75"] for n in names]
+
+
+def test_a_categorys_block_begins_where_a_subcategorys_does():
+    """Centred over its rows, 产出指标 fits rows 0-4 and rows 1-3 alike; its subcategories
+    begin at rows 0, 5, 12 and 13, so its block is 0-4 and the next category's begins at 5."""
+    from service.stages.layout import _merged_blocks, _Piece
+
+    bands = [[367, 375], [381, 389], [395, 403], [408, 416], [422, 431], [436, 463], [469, 478], [483, 511],
+             [516, 525], [530, 538], [544, 562], [568, 605], [615, 624], [634, 642], [648, 675], [681, 690],
+             [695, 703], [709, 717]]
+    cells = [_Piece(0, 1, (46.0, c - 4.5, 80.0, c + 4.5), []) for c in (398.5, 532.2, 661.5)]
+    assert _merged_blocks(cells, bands, margin=3.96) != [0, 5, 13]  # centring alone
+    assert _merged_blocks(cells, bands, margin=3.96, inner={0, 5, 12, 13}) == [0, 5, 13]
+
+
+def test_a_header_read_as_one_line_across_a_gutter_hides_no_column():
+    """OCR reads 实际完成值 and 分值 as one line; the rows below show the gutter."""
+    tokens: list[Token] = []
+    _rows(tokens, [[("三级指标", 60), ("年度指标值", 150), ("实际完成值分值", 240), ("得分", 370)]], top=100.0, pitch=0, size=10.0)
+    _rows(tokens, [[("运维支撑服务", 60), ("≥50项", 150), ("25项", 250), ("17.00", 300), ("8.50", 370)]] * 4,
+          top=125.0, pitch=20.0, size=10.0)
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    [table] = page.tables
+    body = sorted((c.col, text_of(page.tokens, c.tokens)) for c in table.cells if c.row == 1)
+    assert [text for _, text in body] == ["运维支撑服务", "≥50项", "25项", "17.00", "8.50"]
+    assert len({col for col, _ in body}) == 5
+
+
+def test_a_narrow_glyph_of_a_text_layer_starts_no_segment():
+    """A text layer's box hugs the ink: 产 in a kaiti is narrower than its square and leaves
+    half a character to 出; the squares touch."""
+    h = 7.4
+    tokens = [Token(text="产", box=(60.0, 100.0, 65.9, 107.4))]  # 0.8 of a square, set left
+    for k, ch in enumerate("出指标"):
+        x = 69.5 + k * 8.8
+        tokens.append(Token(text=ch, box=(x, 100.0, x + 7.4, 107.4)))
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    line = group_lines(page.tokens, range(len(tokens)))[0]
+    assert page.tokens[1].box[0] - page.tokens[0].box[2] > 0.45 * h
+    assert len(_segments(page, line, 0.45 * h)) == 1
+
+
+def test_rows_as_close_as_wrapped_lines_are_no_line_gap_but_wrapped_cells_are():
+    """1.6 characters apart: table rows (seen in every column at once) say nothing of how
+    the page wraps a cell's lines; the lines of wrapped cells (a kaiti's small boxes leave
+    0.6 of a character between them) do."""
+    h = 10.0
+    rows: list[Token] = []
+    for k in range(8):
+        for text, x in (("产出指标", 60), ("数量指标", 120), ("培训人次", 200), ("≥16人次", 280), ("5", 360)):
+            _line(rows, text, x, 100.0 + k * 1.6 * h, size=h)
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=rows)
+    page.lines = group_lines(page.tokens, range(len(rows)))
+    assert _page_line_gap(page, [_segments(page, line, 0.45 * h) for line in page.lines], h) is None
+
+    wrapped: list[Token] = []
+    for k in range(4):  # rows four lines apart, each with a name wrapped over two lines
+        top = 100.0 + k * 4 * h
+        for text, x in (("效益指标", 60), ("保障热线服务中心正", 200), ("是", 320), ("8", 400)):
+            _line(wrapped, text, x, top, size=h)
+        _line(wrapped, "常运营", 220, top + 1.6 * h, size=h)
+        _line(wrapped, "指标", 60, top + 1.6 * h, size=h)
+    page = Page(number=2, width=595, height=842, text_source="ocr", tokens=wrapped)
+    page.lines = group_lines(page.tokens, range(len(wrapped)))
+    gap = _page_line_gap(page, [_segments(page, line, 0.45 * h) for line in page.lines], h)
+    assert gap == pytest.approx(0.6 * h, abs=0.05 * h)

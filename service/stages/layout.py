@@ -84,13 +84,24 @@ def _segments(page: Page, line: list[int], gap: float) -> list[list[int]]:
         # around it may look wide; no cell begins with closing punctuation.
         if page.tokens[prev].text[-1:] in CLOSING_PUNCT or page.tokens[cur].text[:1] in PUNCT:
             allowed += gap * 1.2
-        if page.tokens[cur].box[0] - page.tokens[prev].box[2] > allowed:
+        if _glyph_gap(page, prev, cur) > allowed:
             segs.append([cur])
         else:
             segs[-1].append(cur)
     if len(segs) >= 4 and _letter_spaced(page, segs):
         return [list(line)]  # a spaced-out title or key (项 目 名 称), not columns
     return segs
+
+
+def _glyph_gap(page: Page, left: int, right: int) -> float:
+    a, b = page.tokens[left], page.tokens[right]
+    gap = b.box[0] - a.box[2]
+    if page.text_source != "ocr" and _ideograph(a.text) and _ideograph(b.text):
+        # a text layer's boxes hug the ink: a narrow glyph (产 in a kaiti) leaves a gap that
+        # its square, as wide as it is tall, fills
+        square = [max(t.box[2] - t.box[0], t.box[3] - t.box[1]) for t in (a, b)]
+        gap = min(gap, (b.box[0] + b.box[2]) / 2 - (a.box[0] + a.box[2]) / 2 - sum(square) / 2)
+    return gap
 
 
 def _letter_spaced(page: Page, segs: list[list[int]]) -> bool:
@@ -164,27 +175,49 @@ def _ideograph(text: str) -> bool:
     return len(text) == 1 and "\u4e00" <= text <= "\u9fff"
 
 
-def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float) -> list[float]:
-    """Centres of the vertical strips no token of these lines covers."""
+def _gutters(page: Page, lines: list[list[int]], x0: float, x1: float, h: float, crossing: int = 0) -> list[float]:
+    """Centres of the vertical strips no token of these lines covers.
+
+    With ``crossing``, also strips that so many lines cover at most where three lines or
+    more have text close by on either side: OCR reads two header cells close together as
+    one (实际完成值分值) and that one line would hide the gutter of a whole column.
+    """
     res = 0.5
     n = int((x1 - x0) / res) + 2
-    covered = np.zeros(n, dtype=bool)
+    covered = np.zeros(n, dtype=int)
+    straddled = np.zeros(n, dtype=int)
     for line in lines:
+        here = np.zeros(n, dtype=bool)
         for seg in _segments(page, line, 0.45 * h):  # a segment covers its whole width, punctuation gaps too
             b = _seg_box(page, seg)
-            covered[max(0, int((b[0] - x0) / res)) : int((b[2] - x0) / res) + 1] = True
-    edges, k = [], 0
+            here[max(0, int((b[0] - x0) / res)) : int((b[2] - x0) / res) + 1] = True
+        covered += here
+        inside = np.flatnonzero(here)
+        # the line's gaps between two of its segments, as narrow as a column's padding
+        for a, b in zip(inside, inside[1:]):
+            if 1 < b - a <= 4 * h / res:
+                straddled[a + 1 : b] += 1
     min_gutter = max(2.0, 0.4 * h) / res
-    while k < n:
-        if not covered[k]:
-            start = k
-            while k < n and not covered[k]:
-                k += 1
-            if 0 < start and k < n and k - start >= min_gutter:
-                edges.append(x0 + (start + k) / 2 * res)
-            continue
-        k += 1
-    return edges
+
+    def strips(free: np.ndarray, width: float) -> list[tuple[int, int]]:
+        out, k = [], 0
+        while k < n:
+            if free[k]:
+                start = k
+                while k < n and free[k]:
+                    k += 1
+                if 0 < start and k < n and k - start >= width:
+                    out.append((start, k))
+                continue
+            k += 1
+        return out
+
+    clear = strips(covered == 0, min_gutter)
+    # a strip freed by the crossing lines adds a gutter inside a column, never widens one;
+    # it is wider than a gap a text layer leaves between two glyphs of one word (产 出指标)
+    crossed = [(a, b) for a, b in strips((covered <= crossing) & (straddled >= 3), 0.6 * h / res)
+               if not any(a <= c0 and c1 <= b for c0, c1 in clear)] if crossing else []
+    return sorted(x0 + (a + b) / 2 * res for a, b in clear + crossed)
 
 
 def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
@@ -213,9 +246,11 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
             crossed = sum(any(b[0] < g < b[2] for b in spans) for g in gutters)
             within = sum(spans[0][0] < g < spans[-1][2] for g in gutters)
             # and the other way round: the block's text runs across this line's gaps
+            # (all of a gap: in a column of centred text a wide cell above covers the middle
+            # of the gap beside a narrow one, and leaves the gutter free)
             above = [_seg_box(page, seg) for j in columned for seg in segs[j]]
-            gaps = [(a[2] + b[0]) / 2 for a, b in zip(spans, spans[1:])]
-            bridged = sum(any(b[0] < g < b[2] for b in above) for g in gaps)
+            gaps = [(a[2], b[0]) for a, b in zip(spans, spans[1:])]
+            bridged = sum(_covered(above, g0, g1, max(2.0, 0.4 * h)) for g0, g1 in gaps)
             if (crossed >= 2 and crossed >= 0.5 * within) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
                 # The new block begins where the rows part: a line closer to this one than
                 # to the line above it (a wrapped header's first line) goes with it.
@@ -237,6 +272,20 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
     if current:
         blocks.append(current)
     return blocks
+
+
+def _covered(spans: list[tuple[float, float, float, float]], x0: float, x1: float, hole: float) -> bool:
+    """Do the spans cover x0..x1, leaving no strip as wide as ``hole`` (a gutter) free?"""
+    reach = x0
+    for b in sorted(spans):
+        if b[0] >= x1:
+            break
+        if b[0] - reach >= hole:
+            return False
+        reach = max(reach, b[2])
+        if reach >= x1:
+            return True
+    return x1 - reach < hole
 
 
 def _with_aligned_ends(page: Page, block: list[int], multi: list[int], segs, h: float) -> list[int]:
@@ -298,23 +347,29 @@ def _page_line_gap(page: Page, segs: list[list[list[int]]], h: float) -> float |
     less a character height (as `_borderless_rows` measures OCR boxes): the lowest cluster
     of the distances from each text segment to the next one below it. Print styles space
     lines from 1.15 to 1.5 times the type size, and OCR boxes are taller than the type, so
-    the gap says more than any fixed share of the character height. None where the page
-    shows no such lines (its lowest cluster then is its row pitch)."""
+    the gap says more than any fixed share of the character height. Rows of a table are
+    as close on some pages: a pitch that three columns show at the same height is two
+    rows', not a wrapped cell's, and is left out. None where the page shows no such lines."""
     boxes = [(k, _seg_box(page, seg)) for k, line_segs in enumerate(segs) for seg in line_segs]
-    pitches = []
+    pairs = []
     for k, b in boxes:
         below = [d for j, d in boxes if j > k and d[1] > b[1]
                  and min(b[2], d[2]) - max(b[0], d[0]) > 0.5 * min(b[2] - b[0], d[2] - d[0])]
         if below:
             d = min(below, key=lambda box: box[1])
-            pitches.append(((d[1] + d[3]) - (b[1] + b[3])) / 2 / h)
-    pitches = sorted(p for p in pitches if 0.8 <= p <= 2.5)
+            pairs.append(((b[1] + b[3]) / 2, (d[1] + d[3]) / 2))
+
+    def row_pitch(upper: float, lower: float) -> bool:
+        # two table rows, seen in three columns or more at once (a cell wraps in one or two)
+        return sum(abs(u - upper) < 0.3 * h and abs(v - lower) < 0.3 * h for u, v in pairs) >= 3
+
+    pitches = sorted(p for p in ((v - u) / h for u, v in pairs if not row_pitch(u, v)) if 0.8 <= p <= 2.5)
     # the lowest five or more within 0.15 of a character of each other (a stray few are noise)
     cluster = next((c for c in ([q for q in pitches if p <= q <= p + 0.15] for p in pitches) if len(c) >= 5), None)
     if cluster is None:
         return None
     gap = (float(np.median(cluster)) - 1.0) * h
-    return gap if gap <= 0.45 * h else None
+    return gap if gap <= 0.7 * h else None
 
 
 def _table_from_lines(
@@ -327,7 +382,7 @@ def _table_from_lines(
     x0 = min(page.tokens[i].box[0] for i in ids)
     x1 = max(page.tokens[i].box[2] for i in ids)
     shaping = _column_shaping(page, run, segs, x0, x1, h)
-    edges = [x0] + _gutters(page, [page.lines[k] for k in shaping], x0, x1, h) + [x1]
+    edges = [x0] + _gutters(page, [page.lines[k] for k in shaping], x0, x1, h, crossing=1) + [x1]
     if len(edges) < 3:
         return None
     pieces: list[_Piece] = []
@@ -344,25 +399,34 @@ def _table_from_lines(
 
 
 def _column_shaping(page: Page, run: list[int], segs: list[list[list[int]]], x0: float, x1: float, h: float) -> list[int]:
-    """The lines whose gaps give the table its columns: all but those below the last line
-    with most of the columns that run across a gutter of the lines above them, i.e. the
-    summary rows (总分, 自评等级) whose labels are centred over merged cells."""
+    """The lines whose gaps give the table its columns: all but the summary rows (总分,
+    自评等级) at its foot, whose labels are centred over merged cells and so run across a
+    gutter of the lines above them. They are the lines below the last line with most of
+    the columns that keeps to those gutters; a summary row may show most columns itself
+    (自评总分 | 100 | / | 89.07 | /), so the last few such lines are tested too."""
     most = max(len(segs[k]) for k in run)
-    last = max(n for n, k in enumerate(run) if len(segs[k]) >= 0.6 * most)
-    upper = [[_seg_box(page, seg) for seg in segs[k]] for k in run[: last + 1]]
+    full = [n for n, k in enumerate(run) if len(segs[k]) >= 0.6 * most]
 
     def between(g: float, spans: list) -> bool:  # text on either side of the gutter
         return any(b[2] < g for b in spans) and any(g < b[0] for b in spans)
 
-    # a gutter only one line shows may be a gap inside a cell ("项目 资金" over "（万元）")
-    gutters = [g for g in _gutters(page, [page.lines[k] for k in run[: last + 1]], x0, x1, h)
-               if sum(between(g, spans) for spans in upper) >= 2]
+    def gutters(lines: list[int]) -> list[float]:
+        # a gutter only one line shows may be a gap inside a cell ("项目 资金" over "（万元）")
+        upper = [[_seg_box(page, seg) for seg in segs[k]] for k in lines]
+        return [g for g in _gutters(page, [page.lines[k] for k in lines], x0, x1, h)
+                if sum(between(g, spans) for spans in upper) >= 2]
 
-    def crosses(k: int) -> bool:
+    def crosses(k: int, gutters: list[float]) -> bool:
         spans = [_seg_box(page, seg) for seg in segs[k]]
         return any(b[0] < g < b[2] for b in spans for g in gutters)
 
-    return run[: last + 1] + [k for k in run[last + 1 :] if not crosses(k)]
+    last = full[-1]
+    for n in reversed(full[-3:]):
+        if n < 2 or not crosses(run[n], gutters(run[:n])):
+            last = n
+            break
+    kept = gutters(run[: last + 1])
+    return run[: last + 1] + [k for k in run[last + 1 :] if not crosses(k, kept)]
 
 
 @dataclass
@@ -374,13 +438,20 @@ class _Piece:
     box: tuple[float, float, float, float]
     tokens: list[int]
     last_centre: float = 0.0  # the vertical centre of its lowest line
+    first_centre: float = 0.0  # and of its highest
 
     def __post_init__(self) -> None:
         self.last_centre = self.last_centre or self.centre
+        self.first_centre = self.first_centre or self.centre
 
     @property
     def centre(self) -> float:
         return (self.box[1] + self.box[3]) / 2
+
+    def core(self, margin: float) -> tuple[float, float]:
+        """Top and bottom of its text by line centres: OCR boxes of the lines of two rows
+        printed close together overlap, where their centres stay a row apart."""
+        return self.first_centre - margin, self.last_centre + margin
 
 
 def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float | None = None) -> tuple[list[Cell], list[float]]:
@@ -434,28 +505,34 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float
                 cells.append(_Piece(piece.col, piece.col_span, piece.box, list(piece.tokens)))
         stacked[col] = sorted(cells, key=lambda c: (c.box[1], c.box[0]))
     cells = [c for col in stacked.values() for c in col]
+    margin = 0.3 * h if scanned else 0.5 * h
     spanning = {id(c) for c in cells if _spans_rows(c, cells)}
     merged_cols = {c.col for c in cells if id(c) in spanning}
     # in a column merged over rows, a cell beside nothing sits centred between rows
     spanning |= {id(c) for c in cells if c.col in merged_cols and not _beside(c, cells)}
-    bands: list[list[float]] = []
-    for c in sorted((c for c in cells if id(c) not in spanning), key=lambda c: c.box[1]):
-        if bands and c.box[1] < bands[-1][1]:
-            bands[-1][1] = max(bands[-1][1], c.box[3])
-        else:
-            bands.append([c.box[1], c.box[3]])
-    if not bands:
-        bands = [[min(c.box[1] for c in cells), max(c.box[3] for c in cells)]]
+    bands = _bands([c.core(margin) for c in cells if id(c) not in spanning])
     # A left column with text beside fewer than half the rows holds merged categories even
-    # where each text happens to sit beside one row only (centred over three, say).
+    # where each text happens to sit beside one row only (centred over three, say); its
+    # text then makes no row of its own.
     left = sorted(stacked)[:2]
-    merged_cols |= {col for col in left if len(bands) >= 4 and 2 * len(stacked[col]) < len(bands)}
+    merged_left = {col for col in left if len(bands) >= 4 and 2 * len(stacked[col]) < len(bands)}
+    if merged_left - merged_cols:
+        merged_cols |= merged_left
+        bands = _bands([c.core(margin) for c in cells if id(c) not in spanning and c.col not in merged_left])
+    if not bands:
+        bands = [[min(c.core(margin)[0] for c in cells), max(c.core(margin)[1] for c in cells)]]
+    # the first row with text in most columns, of the first two (the second under a 续表 line):
+    # the header (or a body row, where it makes no difference)
+    header = next((k for k, (t, b) in enumerate(bands[:2])
+                   if 2 * len({c.col for c in cells if t - 1 <= c.core(margin)[0] < b}) >= max(len(stacked), 6)), None)
     rows: dict[int, list[tuple[_Piece, int]]] = {}
-    for col, column in stacked.items():
+    # right to left: a category's block is cut where its subcategories' blocks are (一级 over 二级)
+    for col, column in sorted(stacked.items(), reverse=True):
         if col in merged_cols:
-            rows[col] = list(zip(column, _merged_blocks(column, bands)))
+            inner = {k for _, k in rows.get(col + 1, [])} if col + 1 in merged_cols else None
+            rows[col] = list(zip(column, _merged_blocks(column, bands, margin, header, inner)))
         else:
-            rows[col] = [(c, next(k for k, (t, b) in enumerate(bands) if c.box[1] < b + 1e-6 or k == len(bands) - 1))
+            rows[col] = [(c, next(k for k, (t, b) in enumerate(bands) if c.core(margin)[0] < b + 1e-6 or k == len(bands) - 1))
                          for c in column]
     out = [
         Cell(
@@ -470,6 +547,17 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float
     ]
     out.sort(key=lambda c: (c.row, c.box[0]))
     return out, [t for t, _ in bands] + [bands[-1][1]]
+
+
+def _bands(spans: list[tuple[float, float]]) -> list[list[float]]:
+    """The rows: runs of overlapping spans, top to bottom."""
+    bands: list[list[float]] = []
+    for top, bottom in sorted(spans):
+        if bands and top < bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], bottom)
+        else:
+            bands.append([top, bottom])
+    return bands
 
 
 def _beside(cell: _Piece, cells: list[_Piece]) -> dict[int, list[_Piece]]:
@@ -533,26 +621,40 @@ def _noisy_cell_gap(gaps: list[float], h: float, line_gap: float | None = None) 
     return most
 
 
-def _merged_blocks(cells: list[_Piece], bands: list[list[float]]) -> list[int]:
+def _merged_blocks(
+    cells: list[_Piece], bands: list[list[float]], margin: float, header: int | None = None, inner: set[int] | None = None,
+) -> list[int]:
     """The first row of each cell of a column merged over rows.
 
     The column's rows are cut into consecutive blocks, one per cell, each cell centred in
     its block (or at its top, for top-aligned printing); rows above the first block (continued
     from the previous page) and below the last (totals) belong to none. Chosen by dynamic programming over block ends.
+    Centring alone leaves several cuts alike (a block one row later and one row longer);
+    the first rows of the blocks of the column to the right (``inner``: the subcategories)
+    are where a category's block may begin at no extra cost. A cell in the ``header`` row
+    (二级指标) takes that row alone.
     """
     n, m = len(bands), len(cells)
     if m > n:
         return [min(range(n), key=lambda k: abs((bands[k][0] + bands[k][1]) / 2 - c.centre)) for c in cells]
+    top, bottom = cells[0].core(margin)
+    if header is not None and m >= 2 and n >= header + 2 and bands[header][0] - 1 <= top and bottom <= bands[header][1] + 1:
+        # printed within the header row (二级指标): it holds no block of body rows, whose
+        # first rows may continue a category from the previous page
+        rest = {k - header - 1 for k in inner if k > header} if inner is not None else None
+        return [header] + [s + header + 1 for s in _merged_blocks(cells[1:], bands[header + 1 :], margin, inner=rest)]
     best: list[int] | None = None
     best_cost = float("inf")
     # rows before the first block or after the last (a block continued from the previous
     # page, a total row) cost a little, so that a centred text takes its whole block
-    free = 0.1 * float(np.median([b - t for t, b in bands]))
+    row = float(np.median([b - t for t, b in bands]))
+    free = 0.1 * row
     for aligned in ("middle", "top"):
         def cost(c: _Piece, s: int, e: int) -> float:
+            off = 0.0 if inner is None or s in inner else row
             if aligned == "top":
-                return abs(bands[s][0] - c.box[1])
-            return abs((bands[s][0] + bands[e][1]) / 2 - c.centre)
+                return off + abs(bands[s][0] - c.core(margin)[0])
+            return off + abs((bands[s][0] + bands[e][1]) / 2 - c.centre)
 
         # table[j][s]: least cost placing cells j.. with cell j's block starting at row s
         inf = float("inf")
