@@ -343,3 +343,46 @@ def test_rows_as_close_as_wrapped_lines_are_no_line_gap_but_wrapped_cells_are():
     page.lines = group_lines(page.tokens, range(len(wrapped)))
     gap = _page_line_gap(page, [_segments(page, line, 0.45 * h) for line in page.lines], h)
     assert gap == pytest.approx(0.6 * h, abs=0.05 * h)
+
+
+def test_goals_in_two_columns_whose_lines_touch_stay_out_of_the_indicator_block():
+    """Goals paragraphs side by side, each line touching the next (OCR boxes taller than the
+    pitch) and the last touching the header below: the header starts a block without them."""
+    tokens: list[Token] = []
+    _line(tokens, "年度总体目标", 57, 359.0, size=10.0)
+    for k in range(6):
+        _line(tokens, "完成垃圾分类年度任务" * 3, 133, 340.0 + 9.6 * k, size=10.0)
+        _line(tokens, "通过三方比价确定供应商" * 3, 471, 341.0 + 9.6 * k, size=10.0)
+    _line(tokens, "人等更多主体参与相关" * 3, 133, 397.6, size=10.0)
+    cells = (("指标名称", 134), ("分值", 287), ("年度指标值", 368), ("实际完成值", 527), ("得分", 639), ("偏差原因分析", 700))
+    body = (("外语标识采集数量", 44), ("7.00", 285), ("≥45万条", 386), ("60万条", 536), ("7.00", 636), ("——", 720))
+    for top, row in ((406.0, cells), (424.8, body)):
+        for text, x in row:
+            _line(tokens, text, x, top, size=10.0)
+    page = Page(number=1, width=842, height=595, text_source="ocr", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * 10.0) for line in page.lines]
+    blocks = _blocks(page, list(range(len(page.lines))), segs, 10.0)
+    assert [text_of(page.tokens, page.lines[b[0]])[:4] for b in blocks][-1] == "指标名称"
+
+
+def test_the_last_glyph_of_a_wrapped_cell_joins_it_though_ocr_set_it_low():
+    """诉举报平台运维设备数 / 量: the lone 量 sits half a character lower than the page's
+    line gap, beside nothing, nearer its cell than the next row: it ends the name."""
+    h = 9.0
+    tokens: list[Token] = []
+    for top, row in ((361.0, (("诉举报平台运维设备数", 143), ("2", 249), ("=6400台/套", 277), ("2.00", 436))),
+                     (391.0, (("巡查河道长度", 161), ("4", 249), ("≥45公里", 286), ("0.00", 436))),
+                     (421.0, (("开展执法检查", 161), ("7", 249), ("=5次", 291), ("6.30", 436)))):
+        for text, x in row:
+            _line(tokens, text, x, top, size=h)
+    _line(tokens, "量", 143, 374.5, size=h)  # 13.5 below: a gap of half a character
+    for k in range(6):  # the page's paragraphs wrap at 0.2 of a character
+        _line(tokens, "围绕外语标识整治重点任务开展成果推广展示进一步引导", 60, 100.0 + 10.8 * k, size=h)
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    find_borderless_tables(page)
+
+    table = next(t for t in page.tables if len(t.col_edges) > 3)
+    names = [text_of(page.tokens, c.tokens) for c in sorted(table.cells, key=lambda c: c.row) if c.col == 0]
+    assert names == ["诉举报平台运维设备数量", "巡查河道长度", "开展执法检查"]

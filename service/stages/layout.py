@@ -254,12 +254,13 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
             if (crossed >= 2 and crossed >= 0.5 * within) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
                 # The new block begins where the rows part: a line closer to this one than
                 # to the line above it (a wrapped header's first line) goes with it.
-                # Lines overlapping the next one in height are the same row's cells printed at
-                # other heights (a header with wrapped cells): they go along too.
+                # Lines overlapping the next one in height by a fifth of a line or more are the
+                # same row's cells printed at other heights (a header with wrapped cells): they
+                # go along too. (Lines of paragraphs side by side touch, and stay.)
                 moved: list[int] = []
                 while current:
                     nxt = moved[0] if moved else k
-                    if _gap(page, current[-1], nxt) < 0:
+                    if _gap(page, current[-1], nxt) < -0.2 * h:
                         moved.insert(0, current.pop())
                     elif len(current) >= 3 and len(moved) < 2 and _gap(page, current[-1], nxt) < _gap(page, current[-2], current[-1]) - 0.1 * h:
                         moved.insert(0, current.pop())
@@ -504,6 +505,8 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float
             else:
                 cells.append(_Piece(piece.col, piece.col_span, piece.box, list(piece.tokens)))
         stacked[col] = sorted(cells, key=lambda c: (c.box[1], c.box[0]))
+    if scanned:
+        _join_wrapped_ends(stacked, gap, h)
     cells = [c for col in stacked.values() for c in col]
     margin = 0.3 * h if scanned else 0.5 * h
     spanning = {id(c) for c in cells if _spans_rows(c, cells)}
@@ -547,6 +550,34 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float
     ]
     out.sort(key=lambda c: (c.row, c.box[0]))
     return out, [t for t, _ in bands] + [bands[-1][1]]
+
+
+def _join_wrapped_ends(stacked: dict[int, list[_Piece]], gap, h: float) -> None:
+    """Join to the cell above it a cell of a few glyphs that nothing of another column
+    stands beside and that lies nearer to that cell than to the next one below: the last
+    line of a wrapped cell (设备数 / 量), which OCR jitter set a little too far for
+    `_noisy_cell_gap`."""
+    def alone(c: _Piece) -> bool:
+        return not any(min(o.box[3], c.box[3]) - max(o.box[1], c.box[1]) > 0
+                       for col, column in stacked.items() if col != c.col for o in column)
+
+    def under(a: _Piece, b: _Piece) -> bool:
+        return min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]) > 0
+
+    for column in stacked.values():
+        k = 1
+        while k < len(column):
+            upper, cell = column[k - 1], column[k]
+            below = next((b for b in column[k + 1 :] if under(cell, b)), None)
+            near = gap(upper, cell)
+            if (len(cell.tokens) <= 3 and under(upper, cell) and near <= 0.75 * h and alone(cell)
+                    and (below is None or near < gap(cell, below) - 0.2 * h)):
+                upper.box = union([upper.box, cell.box])
+                upper.last_centre = cell.last_centre
+                upper.tokens += cell.tokens
+                del column[k]
+                continue
+            k += 1
 
 
 def _bands(spans: list[tuple[float, float]]) -> list[list[float]]:
