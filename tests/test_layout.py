@@ -386,3 +386,46 @@ def test_the_last_glyph_of_a_wrapped_cell_joins_it_though_ocr_set_it_low():
     table = next(t for t in page.tables if len(t.col_edges) > 3)
     names = [text_of(page.tokens, c.tokens) for c in sorted(table.cells, key=lambda c: c.row) if c.col == 0]
     assert names == ["诉举报平台运维设备数量", "巡查河道长度", "开展执法检查"]
+
+
+def test_short_cells_of_a_row_far_apart_are_no_letter_spaced_text():
+    """长期 | 好 | 1 | 1: four short pieces, the gaps uneven but within 2.5 times of each
+    other, several characters wide: cells, not a spaced-out key (项 目 名 称)."""
+    h = 8.0
+    boxes = (("长", 270, 278), ("期", 279, 287), ("好", 357, 365), ("1", 416, 419), ("1", 448, 451))  # as read
+    tokens = [Token(text=t, box=(x0, 625.0, x1, 633.0)) for t, x0, x1 in boxes]
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=tokens)
+    line = group_lines(page.tokens, range(len(tokens)))[0]
+    assert len(_segments(page, line, 0.45 * h)) == 4
+    spaced: list[Token] = []
+    for k, ch in enumerate("项目名称"):
+        _line(spaced, ch, 60 + k * 2 * h, 100.0, size=h)
+    page = Page(number=1, width=595, height=842, text_source="ocr", tokens=spaced)
+    assert len(_segments(page, group_lines(page.tokens, range(4))[0], 0.45 * h)) == 1
+
+
+def test_a_wrapped_cell_wider_than_its_column_does_not_split_the_table():
+    """保障了城市精细化管理 / 平，好: the actual's first line runs across the gutters
+    beside its column's short values; a narrow piece, not a paragraph."""
+    tokens: list[Token] = []
+    row = (("提高公众环保意识", 190), ("定性", 303), ("基本实现", 384), ("基本实现", 545), ("2", 634), ("0.00", 665), ("-", 745))
+    _rows(tokens, [row] * 6, top=100.0, pitch=16.0)
+    _line(tokens, "保障了城市精细化管理理" * 2, 460, 196.0)  # wider than 基本实现, across both its gutters
+    _rows(tokens, [(("提升城市精细化管理", 177), ("定性", 303), ("达成预期指标", 375), ("1", 634), ("1.00", 666), ("-", 745))],
+          top=204.0, pitch=16.0)
+    _line(tokens, "平，好", 549, 212.0)
+    _rows(tokens, [row] * 3, top=230.0, pitch=16.0)
+    page = Page(number=1, width=842, height=595, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * 7.0) for line in page.lines]
+    assert len(_blocks(page, list(range(len(page.lines))), segs, 7.0)) == 1
+
+
+def test_a_merged_cell_fitting_its_block_both_ways_is_read_centred():
+    """数量指标 centred on the rows of this page, its top level with the fourth row's by
+    chance: most forms centre merged cells, so its block is not read as starting there."""
+    from service.stages.layout import _merged_blocks, _Piece
+
+    bands = [[427, 436], [444, 453], [462, 471], [479, 514], [524, 532]]
+    cell = _Piece(1, 1, (118.0, 481.0, 154.0, 489.4), [])
+    assert _merged_blocks([cell], bands, margin=4.1)[0] < 3

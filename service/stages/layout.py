@@ -88,7 +88,7 @@ def _segments(page: Page, line: list[int], gap: float) -> list[list[int]]:
             segs.append([cur])
         else:
             segs[-1].append(cur)
-    if len(segs) >= 4 and _letter_spaced(page, segs):
+    if len(segs) >= 4 and _letter_spaced(page, segs, gap / 0.45):
         return [list(line)]  # a spaced-out title or key (项 目 名 称), not columns
     return segs
 
@@ -104,11 +104,14 @@ def _glyph_gap(page: Page, left: int, right: int) -> float:
     return gap
 
 
-def _letter_spaced(page: Page, segs: list[list[int]]) -> bool:
-    """Short pieces at an even pitch: one text printed with wide letter spacing."""
+def _letter_spaced(page: Page, segs: list[list[int]], h: float) -> bool:
+    """Short pieces at an even pitch: one text printed with wide letter spacing (at most a
+    few characters apart; short cells of a row, 长期 | 好 | 1 | 1, stand further apart)."""
     if any(sum(len(page.tokens[i].text.strip()) for i in seg) > 2 for seg in segs):
         return False
     gaps = [page.tokens[b[0]].box[0] - page.tokens[a[-1]].box[2] for a, b in zip(segs, segs[1:])]
+    if max(gaps) > 3 * h:
+        return False
     # two-character pieces come from a pitch with gaps of about one character
     mid = float(np.median(gaps))
     return all(abs(g - mid) <= 0.35 * mid + 2.0 for g in gaps) or max(gaps) <= 2.5 * min(gaps)
@@ -251,7 +254,10 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
             above = [_seg_box(page, seg) for j in columned for seg in segs[j]]
             gaps = [(a[2], b[0]) for a, b in zip(spans, spans[1:])]
             bridged = sum(_covered(above, g0, g1, max(2.0, 0.4 * h)) for g0, g1 in gaps)
-            if (crossed >= 2 and crossed >= 0.5 * within) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
+            # (one narrow piece running across a gutter or two is a cell wrapped wider than
+            # its column's other text, not a paragraph)
+            narrow = len(spans) == 1 and spans[0][2] - spans[0][0] < 0.3 * (x1 - x0)
+            if (crossed >= 2 and crossed >= 0.5 * within and not narrow) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
                 # The new block begins where the rows part: a line closer to this one than
                 # to the line above it (a wrapped header's first line) goes with it.
                 # Lines overlapping the next one in height by a fifth of a line or more are the
@@ -702,8 +708,10 @@ def _merged_blocks(
                     if total < table[j][s]:
                         table[j][s], choice[j][s] = total, nxt
         start = min(range(n), key=lambda s: table[0][s] + free * s)
-        if table[0][start] < best_cost:
-            best_cost, starts, s = table[0][start], [], start
+        # most forms centre their merged cells: top alignment must fit twice as well
+        total = (table[0][start] + free * start) * (2.0 if aligned == "top" else 1.0)
+        if total < best_cost:
+            best_cost, starts, s = total, [], start
             for j in range(m):
                 starts.append(s)
                 s = choice[j][s]
