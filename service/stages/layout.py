@@ -376,7 +376,7 @@ def _page_line_gap(page: Page, segs: list[list[list[int]]], h: float) -> float |
     if cluster is None:
         return None
     gap = (float(np.median(cluster)) - 1.0) * h
-    return gap if gap <= 0.7 * h else None
+    return gap if gap <= 0.6 * h else None
 
 
 def _table_from_lines(
