@@ -429,3 +429,20 @@ def test_a_merged_cell_fitting_its_block_both_ways_is_read_centred():
     bands = [[427, 436], [444, 453], [462, 471], [479, 514], [524, 532]]
     cell = _Piece(1, 1, (118.0, 481.0, 154.0, 489.4), [])
     assert _merged_blocks([cell], bands, margin=4.1)[0] < 3
+
+
+def test_the_funds_header_under_the_header_block_starts_a_table_of_its_own():
+    """主管部门 | 湖北省民政厅 | 实施单位 | 湖北省发展研究中心, then 年初预算数 | 全年预算数 |
+    全年执行数 | 分值 | 执行率 | 得分: two more cells than any line above, a new table."""
+    tokens: list[Token] = []
+    _rows(tokens, [
+        [("项目名称", 51), ("2023年12345热线专项", 103)],
+        [("主管部门", 51), ("湖北省民政厅", 103), ("实施单位", 320), ("湖北省发展研究中心", 369)],
+        [("项目负责人", 47), ("赵婷", 103), ("联系电话", 320), ("15339983252", 370)],
+        [("年初预算数", 196), ("全年预算数", 255), ("全年执行数", 313), ("分值", 386), ("执行率", 440), ("得分", 510)],
+        [("年度资金总额", 92), ("804.06", 204), ("804.06", 264), ("804.06", 322), ("10", 391), ("100.00%", 436), ("10", 512)],
+    ], top=129.0, pitch=16.0)
+    page = Page(number=1, width=595, height=842, text_source="text_layer", tokens=tokens)
+    page.lines = group_lines(page.tokens, range(len(tokens)))
+    segs = [_segments(page, line, 0.45 * 7.0) for line in page.lines]
+    assert [len(b) for b in _blocks(page, list(range(len(page.lines))), segs, 7.0)] == [3, 2]

@@ -257,7 +257,12 @@ def _blocks(page: Page, run: list[int], segs, h: float) -> list[list[int]]:
             # (one narrow piece running across a gutter or two is a cell wrapped wider than
             # its column's other text, not a paragraph)
             narrow = len(spans) == 1 and spans[0][2] - spans[0][0] < 0.3 * (x1 - x0)
-            if (crossed >= 2 and crossed >= 0.5 * within and not narrow) or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
+            # a row of two more cells than any of the block's (the funds' header under the
+            # header block's key | value | key | value) starts a table of its own
+            most = max(len(segs[j]) for j in columned)
+            wider = most <= 4 and len(spans) >= max(5, most + 2)
+            if (crossed >= 2 and crossed >= 0.5 * within and not narrow) or wider \
+                    or (len(gaps) >= 4 and bridged >= 0.5 * len(gaps)):
                 # The new block begins where the rows part: a line closer to this one than
                 # to the line above it (a wrapped header's first line) goes with it.
                 # Lines overlapping the next one in height by a fifth of a line or more are the
