@@ -460,6 +460,13 @@ class _Piece:
     def centre(self) -> float:
         return (self.box[1] + self.box[3]) / 2
 
+    def absorb(self, lower: "_Piece") -> None:
+        """Take the piece below as this cell's next lines."""
+        self.box = union([self.box, lower.box])
+        self.last_centre = lower.last_centre
+        self.tokens += lower.tokens
+        self.col_span = max(self.col_span, lower.col_span)
+
     def core(self, margin: float) -> tuple[float, float]:
         """Top and bottom of its text by line centres: OCR boxes of the lines of two rows
         printed close together overlap, where their centres stay a row apart."""
@@ -509,10 +516,7 @@ def _borderless_rows(page: Page, pieces: list[_Piece], h: float, line_gap: float
             ]
             if above:
                 last = max(above, key=lambda c: c.box[3])
-                last.box = union([last.box, piece.box])
-                last.last_centre = piece.centre
-                last.tokens += piece.tokens
-                last.col_span = max(last.col_span, piece.col_span)
+                last.absorb(piece)
             else:
                 cells.append(_Piece(piece.col, piece.col_span, piece.box, list(piece.tokens)))
         stacked[col] = sorted(cells, key=lambda c: (c.box[1], c.box[0]))
@@ -583,9 +587,7 @@ def _join_wrapped_ends(stacked: dict[int, list[_Piece]], gap, h: float) -> None:
             near = gap(upper, cell)
             if (len(cell.tokens) <= 3 and under(upper, cell) and near <= 0.75 * h and alone(cell)
                     and (below is None or near < gap(cell, below) - 0.2 * h)):
-                upper.box = union([upper.box, cell.box])
-                upper.last_centre = cell.last_centre
-                upper.tokens += cell.tokens
+                upper.absorb(cell)
                 del column[k]
                 continue
             k += 1
