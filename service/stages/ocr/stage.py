@@ -72,6 +72,7 @@ class LineCrop:
     bar: str | None = None  # a placeholder's text ("——", "-" or "/"), emitted without recognition
     glyphs: list[StackedGlyph] | None = None  # set when the crop is a vertical stack laid side by side
     wrapped_tail: bool = False  # the last line of a ruled cell's text, under a line that fills the cell
+    alone: bool = False  # the only line of a ruled cell
 
 
 @dataclass
@@ -134,11 +135,11 @@ def read_page(
     _reread_widened(to_read, reads, backend, paper, scales, min_line_confidence)
     for k, (crop, read) in enumerate(zip(to_read, reads)):
         read = _simplified(_drop_edge_specks(read))
-        read = _lone_operator(crop, read, min_line_confidence, line_height) or read
+        read = _lone_operator(crop, read, min_line_confidence, line_height) or _lone_one(crop, read, line_height) or read
         above = reads[k - 1].text if k and crop.wrapped_tail else ""  # a cell's lines are read in order
         read = _wrapped_full_stop(crop, read, line_height, min_line_confidence, above) or read
         floor = NUMBER_MIN_CONFIDENCE if NUMBER_READ.fullmatch(read.text) else min_line_confidence
-        if read.confidence < floor or _scribble(read) or _speck(crop, read, line_height):
+        if read.confidence < floor or _scribble(read) or _speck(crop, read, line_height) or _arc(crop, read, line_height):
             # Seals, pen marks and specks read back as doubtful strings ("園39582EXEIA", 0.3-0.6);
             # printed text in a cell reads at 0.9 or more even on poor scans.
             continue
@@ -172,6 +173,7 @@ def _reread_dark_cores(
 
 
 RETRY_CONFIDENCE = 0.9
+SEAL_CONTRAST = 0.25  # of the paper-to-ink range: how much darker print is than a grey seal
 MIN_CROP_ASPECT = 2.5  # width / height a doubtful narrow crop is widened to with paper
 
 
@@ -213,7 +215,22 @@ def _dark_core(crop: LineCrop, paper: int) -> LineCrop | None:
         return None
     h, w = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
     if w > 0.8 * crop.ink_width or w > 3 * h:
-        return None
+        # A grey seal's darker ticks spread the dark pixels across the crop: the one glyph
+        # printed clearly darker than all of them (a weight's "1" under a seal) is retried
+        # alone. A black seal (bitonal scans) is as dark as print: nothing to tell there.
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(dark.astype(np.uint8), connectivity=8)
+        if n < 3:
+            return None
+        k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        darkest_of = [float(np.percentile(gray[labels == j], 10)) for j in range(1, n)]
+        others = [d for j, d in enumerate(darkest_of, start=1) if j != k]
+        if min(others) - darkest_of[k - 1] < SEAL_CONTRAST * (paper - darkest):
+            return None
+        dark = labels == k
+        x0, y0, w, h = (int(stats[k, i]) for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+        rows, cols = np.arange(y0, y0 + h), np.arange(x0, x0 + w)
+        if h < 4 or w > 0.8 * crop.ink_width or w > 3 * h:
+            return None
     pad = max(2, int(round(CROP_PAD_Y * h)))
     y0, x0 = int(rows[0]), int(cols[0])
     # Only the dark strokes and their edges: the grey smudge that made the read doubtful goes.
@@ -325,6 +342,41 @@ FLAT_LINE = 0.25  # line heights: a line of ink this low holds only flat marks
 FLAT_GLYPHS = set("一—–-_~～…·.,，、。")
 
 
+def _arc(crop: LineCrop, read: LineRead, line_height: float | None) -> bool:
+    """A curved stroke read as dashes: ink half a line high or more that reads as 一 or —
+    alone is the arc of a seal's ring (or a pen's) crossing the cell; a printed dash is a few
+    pixels high, and a cell's own placeholder dash is found before reading."""
+    return bool(
+        line_height
+        and read.chars
+        and all(c.text in DASH_READS for c in read.chars)
+        and crop.ink_height >= ARC_HEIGHT * line_height
+    )
+
+
+DASH_READS = set("一—–-_~～")
+ARC_HEIGHT = 0.5  # line heights
+
+
+def _lone_one(crop: LineCrop, read: LineRead, line_height: float | None) -> LineRead | None:
+    """A lone upright stroke read as I, l or | is the digit 1, as a weight or a score prints
+    it: forms print no Latin letter alone in a cell (Kaiti's 1 reads as I about half the time,
+    and _scribble then drops it). The stroke must stand most of a line high and be narrow."""
+    if not line_height or len(read.chars) != 1 or read.chars[0].text not in UPRIGHT_STROKE_READS:
+        return None
+    if not (ONE_MIN_HEIGHT * line_height <= crop.ink_height <= ONE_MAX_HEIGHT * line_height):
+        return None
+    if crop.ink_width > ONE_MAX_WIDTH * line_height:
+        return None
+    char = read.chars[0].model_copy(update={"text": "1"})
+    return LineRead(text="1", confidence=read.confidence, chars=[char])
+
+
+UPRIGHT_STROKE_READS = set("IlL|丨ı!")
+# line heights: a digit stands 0.7 of a line high; a ruling line's stub runs the cell's height
+ONE_MIN_HEIGHT, ONE_MAX_HEIGHT, ONE_MAX_WIDTH = 0.55, 1.1, 0.4
+
+
 def _scribble(read: LineRead) -> bool:
     """Pen marks read as a few doubtful Latin letters ("X", "MK"): forms print none alone
     (units and codes come with digits or CJK), so an all-letter line read with doubt is a mark."""
@@ -370,6 +422,7 @@ def _cell_lines(page: Page, gray: np.ndarray, ink: np.ndarray, paper: int) -> tu
                 continue  # a flat stroke beside text lines is a pen mark or underline, not a placeholder
             crop = _crop(gray, inner, x, y, band, line_height, paper)
             crop.bar = bar
+            crop.alone = len(bands) == 1
             crop.wrapped_tail = bool(
                 line_height and k > 0 and k == len(bands) - 1
                 and bands[k - 1].x1 - bands[k - 1].x0 >= inner.shape[1] - WRAP_SLACK * line_height
@@ -787,8 +840,10 @@ def _stands_tall(text: str) -> bool:
 
 
 # What PP-OCR makes of ≥ ≤ = printed alone in a cell (Sichuan's 指标性质 column): with no
-# context it reads "c" or ">" at 0.15-0.5, under the confidence floor.
+# context it reads "c" or ">" at 0.15-0.5, under the confidence floor, and Noto Serif's ⩾
+# as "V" at 0.7-0.9 (a V counts only alone in its cell: a pen's tick beside a score reads V too).
 OPERATOR_MISREADS = set("><＞＜＝cCzZsS2日")
+ALONE_OPERATOR_MISREADS = set("Vv")
 OPERATORS = "≥≤="
 # Marks read beside a lone glyph from dust or the stub of a ruling line; the shape test
 # looks at the glyph's own strokes.
@@ -849,18 +904,20 @@ def _lone_operator(crop: LineCrop, read: LineRead, floor: float, line_height: fl
     =); None where the shape does not decide."""
     glyphs = [c.text for c in read.chars if c.text not in SPECK_READS]
     # a lone 二 is = too: no form prints 二 alone in a cell
-    look_alike = len(glyphs) == 1 and glyphs[0] in OPERATOR_MISREADS | set(OPERATORS) | {"＝", "二"}
+    misreads = OPERATOR_MISREADS | ALONE_OPERATOR_MISREADS if crop.alone else OPERATOR_MISREADS
+    look_alike = len(glyphs) == 1 and glyphs[0] in misreads | set(OPERATORS) | {"＝", "二"}
     garbled = read.confidence < floor and _latin(read.text)
     if crop.glyphs or not glyphs or not (look_alike or garbled):
         return None  # read as anything else: pen marks, seals, text
     strokes = _without_specks(_dark_strokes(crop.image))
     rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
-    if len(rows) == 0 or np.ptp(cols) > 1.5 * (np.ptp(rows) + 1):
+    aspect = LOOK_ALIKE_ASPECT if look_alike else ONE_GLYPH_ASPECT
+    if len(rows) == 0 or np.ptp(cols) + 1 > aspect * (np.ptp(rows) + 1):
         return None  # not one glyph
     read_as_operator = look_alike and glyphs[0] in set(OPERATORS) | {"＝"}
     if not read_as_operator and (not line_height or np.ptp(cols) + 1 < OPERATOR_MIN_WIDTH * line_height):
         return None  # a speck or a colon
-    text = _operator_shape(strokes)
+    text = _operator_shape(strokes, read_or_equal=glyphs[0] in "≥≤")
     if text is None and not set(glyphs) & set("≥≤") and _two_bars(crop.image, rows, cols):
         text = "="  # a blurred = whose bars the threshold fused into one blob
     if text is None or (read_as_operator and text != glyphs[0].replace("＝", "=")):
@@ -870,6 +927,10 @@ def _lone_operator(crop: LineCrop, read: LineRead, floor: float, line_height: fl
 
 
 OPERATOR_MIN_WIDTH = 0.3  # line heights: ≥ ≤ = stand about half a line wide
+# Width over height of one glyph's strokes; a small = read as 二 or = is 12 px wide over 7
+# (e00064), wider than the shapes a seal's specks leave of a doubtful Latin read.
+ONE_GLYPH_ASPECT = 1.5
+LOOK_ALIKE_ASPECT = 2.0
 
 
 def _latin(text: str) -> bool:
@@ -921,12 +982,13 @@ def _without_specks(strokes: np.ndarray) -> np.ndarray:
     return np.isin(labels, keep)
 
 
-def _operator_shape(ink: np.ndarray) -> str | None:
+def _operator_shape(ink: np.ndarray, read_or_equal: bool = False) -> str | None:
     """≥, ≤ or = from a lone glyph's strokes. Two flat bars are =. A chevron whose top arm
     starts at one side and whose widest reach at mid height is on the other is ≥ (pointing
     right) or ≤, when a flat bar lies apart under it or its lower third holds more ink than
-    its upper (the bar fused with the lower arm on a scan). Digits fail: 2, 3 and 7 start
-    their top across the middle."""
+    its upper (the bar fused with the lower arm on a scan), or the recogniser read ≥ or ≤
+    (``read_or_equal``: a small serif ⩾ hides its bar from every shape test, not from it).
+    Digits fail: 2, 3 and 7 start their top across the middle."""
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     if len(rows) == 0 or rows[-1] - rows[0] < 3 or len(cols) < 4:
@@ -950,7 +1012,7 @@ def _operator_shape(ink: np.ndarray) -> str | None:
     upper, lower = int(glyph[:third].sum()), int(glyph[h - third :].sum())
     a, b = runs[-1]
     bar_apart = len(runs) == 2 and b - a <= 0.35 * h and np.ptp(np.flatnonzero(glyph[a:b].any(axis=0))) + 1 >= 0.7 * w
-    if not bar_apart and lower < 1.15 * max(upper, 1) and not _parallel_bar(glyph):
+    if not (read_or_equal or bar_apart or lower >= 1.15 * max(upper, 1) or _parallel_bar(glyph)):
         return None
     if top_centre <= 0.35 and mid_cols[-1] >= 0.85 * (w - 1):
         return "≥"
