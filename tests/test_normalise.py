@@ -196,3 +196,34 @@ def test_normalise_stage_sets_values_and_met_on_every_indicator():
     assert c.actual_value is None and c.met is None
     dumped = doc.forms[0].model_dump(mode="json")
     assert dumped["indicators"][0]["met"] is True  # the extra keys reach the JSON output
+
+
+@pytest.mark.parametrize("printed,canonical", [
+    ("质量指", "质量指标"),  # the last glyph lost (e00086)
+    ("社会收益指标", "社会效益指标"),
+    ("服务对象沟意度指标", "服务对象满意度指标"),
+    ("时效指标.", "时效指标"),  # a speck read as a point
+    ("满意度指标11分", "满意度指标（11分）"),  # its brackets lost, the points kept
+    ("满意度指标(8分", "满意度指标(8分)"),
+    ("产出指标（50分）", "产出指标（50分）"),
+    ("效益指标效益指标", "效益指标"),  # two rows' cells merged by a lost rule (e00116)
+    ("数量指标", "数量指标"),  # one glyph from 质量指标, and a category itself
+    ("X量指标", "X量指标"),  # one glyph from 数量指标 and from 质量指标: not decided
+    ("履职效益", "履职效益"),  # a department form's own category, near none
+    ("社会效益指标可持续影响指标", "社会效益指标可持续影响指标"),  # two cells run together: not a slip
+    ("产出", "产出"),
+    (None, None),
+])
+def test_categories_misread_by_one_glyph_are_put_right(printed, canonical):
+    from service.framework import canonical_level
+
+    assert canonical_level(printed) == canonical
+
+
+def test_normalise_stage_puts_category_names_right():
+    form = Form(form_type=FormType.project, year=2020, indicators=[
+        Indicator(level1="产出指校44", level2="质量指", name="验收合格率", target="≥95%", actual="100%", weight=2, score=2),
+    ])
+    doc = create("stages", "normalise")(Document(source="t", forms=[form]))
+    ind = doc.forms[0].indicators[0]
+    assert (ind.level1, ind.level2) == ("产出指标（44分）", "质量指标")

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..document import Document
+from ..framework import canonical_level
 from ..registry import register
 
 Kind = Literal["number", "percent", "date", "deadline", "boolean", "qualitative", "text", "empty"]
@@ -956,7 +957,9 @@ def compare(target: ParsedValue | None, actual: ParsedValue | None, year: int | 
 
 
 class Normaliser:
-    """Sets ``target_value``, ``actual_value`` (ParsedValue dicts) and ``met`` on every indicator."""
+    """Sets ``target_value``, ``actual_value`` (ParsedValue dicts) and ``met`` on every
+    indicator, and puts an OCR slip of one glyph in a framework category right (see
+    ``service.framework``), so rows group by their printed category."""
 
     def __init__(self) -> None:
         value_pipeline()  # load spaCy once, in the constructor
@@ -964,6 +967,8 @@ class Normaliser:
     def __call__(self, doc: Document) -> Document:
         for form in doc.forms:
             for indicator in form.indicators:
+                indicator.level1 = canonical_level(indicator.level1)
+                indicator.level2 = canonical_level(indicator.level2)
                 target = parse_value(indicator.target)
                 actual = parse_value(indicator.actual)
                 indicator.target_value = target.as_dict() if target else None  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..contract import FieldSource, Form, FormType, FundRow, Goals, Indicator
 from ..document import Document, Page, Table
+from ..framework import FRAMEWORK_LEVELS
 from ..geometry import char_height, group_lines, union
 from ..labels import FUND_FIELDS, HEADER_FIELDS, INDICATOR_FIELDS, FieldLabel as L
 from ..registry import register
@@ -454,12 +455,6 @@ class _FormBuilder:
 LEVEL_END = re.compile(r"(指标|[)）]|\d分)$")
 
 
-# The categories of the Ministry of Finance's common indicator framework (共性指标框架), which
-# nearly every form prints: a level cut by a page break is told from a new one by them.
-FRAMEWORK_LEVELS = frozenset(
-    "产出指标 效益指标 满意度指标 成本指标 数量指标 质量指标 时效指标 经济成本指标 社会成本指标 "
-    "生态环境成本指标 经济效益指标 社会效益指标 生态效益指标 可持续影响指标 服务对象满意度指标".split()
-)
 LEVEL_POINTS = re.compile(r"[（(][\d.]+分[)）]$")
 
 
