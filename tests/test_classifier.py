@@ -22,6 +22,7 @@ from service.stages.labelling.classifier import (
     bio_to_field_probs,
     build_window,
     encode_tokens,
+    header_fields_in_tables,
     header_rows,
     form_starts,
     split_box,
@@ -365,6 +366,43 @@ def test_a_key_cell_in_an_indicator_row_of_a_column_too_short_to_vote_takes_its_
                          [("标", {"KEY": 0.58, "LEVEL1": 0.42}), ("改善水环境质量", {"NAME": 0.9})]])
     vote_columns(page, probs)
     assert _labels(probs) == ["KEY"] * 8 + ["LEVEL1"] + ["NAME"] * 7
+
+
+def test_the_rest_of_a_cut_cell_alone_under_the_header_holds_an_indicator_field():
+    # a continuation page: the 意度 of 服务对接方对服务整理满意度, cut by the page break, alone in
+    # its row between the repeated header row and the total row; the model reads it as a key
+    head = {"KEY": 0.99}
+    page, probs = _grid([[("一级指标", head), ("三级指标", head), ("分值", head)],
+                         [None, ("意度", {"KEY": 0.49, "NAME": 0.3})],
+                         [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
+    vote_columns(page, probs)
+    assert _labels(probs) == ["KEY"] * 10 + ["NAME"] * 2 + ["KEY"] * 2 + ["TOTAL_WEIGHT"] * 3
+    # a key the model is sure of, printed alone under the header, is the header's second row
+    page, probs = _grid([[("一级指标", head), ("三级指标", head), ("分值", head)],
+                         [None, ("(分)", {"KEY": 0.9, "NAME": 0.05})],
+                         [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
+    vote_columns(page, probs)
+    assert _labels(probs)[10:13] == ["KEY"] * 3
+
+
+def test_a_header_field_the_table_holds_is_not_taken_from_a_line_above_it():
+    from service.document import Cell, Page, Table
+
+    # 单位名称：武汉市交通运输局本级 printed over a project form whose table holds its 项目名称
+    line = "武汉市交通运输局本级"
+    cell = "高标准农田培训项目"
+    tokens = [Token(text=ch, box=(100 + 10 * k, 50, 109 + 10 * k, 59)) for k, ch in enumerate(line)]
+    tokens += [Token(text=ch, box=(100 + 10 * k, 80, 109 + 10 * k, 89)) for k, ch in enumerate(cell)]
+    probs = [_probs_of(PROJECT_NAME=0.7, DEPARTMENT=0.1) for _ in line] + [_probs_of(PROJECT_NAME=0.95) for _ in cell]
+    table = Table(box=(90, 75, 400, 200), cells=[Cell(box=(90, 75, 400, 95), row=0, col=1,
+                                                      tokens=list(range(len(line), len(tokens))))])
+    page = Page(number=1, width=595, height=842, tokens=tokens, tables=[table], lines=[list(range(len(line)))])
+    header_fields_in_tables(page, probs)
+    assert _labels(probs) == ["DEPARTMENT"] * len(line) + ["PROJECT_NAME"] * len(cell)
+    # a line below the table, or over a table that holds no such field, keeps its reading
+    probs = [_probs_of(PROJECT_NAME=0.7, DEPARTMENT=0.1) for _ in line] + [_probs_of(PROJECT_LEAD=0.95) for _ in cell]
+    header_fields_in_tables(page, probs)
+    assert _labels(probs)[: len(line)] == ["PROJECT_NAME"] * len(line)
 
 
 def test_an_indicator_rows_score_read_as_a_total_joins_its_columns_vote():

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ...document import Document, Page, Table, Token
+from ...document import Cell, Document, Page, Table, Token
 from ...geometry import char_height, group_lines
 from ...labels import BIO_TAGS, HEADER_FIELDS, INDICATOR_FIELDS, LABELS, FieldLabel
 from ...registry import register
@@ -265,6 +265,7 @@ def vote(page: Page, probs: list[np.ndarray | None]) -> None:
     vote_units(page, probs)
     header_rows(page, probs)
     vote_header_fields(page, probs)
+    header_fields_in_tables(page, probs)
     marker_texts(page, probs)
     spanning_names(page, probs)
     total_rows(page, probs)  # an indicator row's 分值/得分 read as totals then join their columns' vote
@@ -370,6 +371,42 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
             for cell in columns[col]:
                 _settle(probs, cell, f, means[col][f])
         _keys_in_indicator_rows(table, probs, chosen, means)
+        _cut_cell_under_header(table, probs, chosen, means)
+
+
+def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
+                           means: dict[int, np.ndarray]) -> None:
+    """The rest of a cell cut by the page break, alone in its row right under the repeated
+    header row ("意度" of 服务对接方对服务整理满意度), reads as a key to the model, which sees
+    it under the header, but in doubt: it holds its column's field, or where the column has
+    no other cells, its own likeliest indicator field, for reconstruction to join it to the
+    row it continues. A key printed alone under the header (a header's second row) is sure."""
+    rows: dict[int, list[tuple[Cell, list[int]]]] = {}
+    for cell in table.cells:
+        body = [i for i in cell.tokens if probs[i] is not None]
+        if body:
+            rows.setdefault(cell.row, []).append((cell, body))
+    order = sorted(rows)
+    for above, row, below in zip(order, order[1:], order[2:]):
+        if len(rows[row]) != 1:
+            continue
+        cell, body = rows[row][0]
+        if cell.col_span != 1 or not all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body):
+            continue
+        header_above = all(int(probs[i].argmax()) == KEY_LABEL_INDEX for _, ids in rows[above] for i in ids)
+        values_below = any(int(probs[i].argmax()) not in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX)
+                           for _, ids in rows[below] for i in ids)
+        mean = np.mean([probs[i] for i in body], axis=0)
+        if not (header_above and values_below and mean[KEY_LABEL_INDEX] < SURE_KEY):
+            continue
+        if cell.col in chosen:
+            _settle(probs, body, chosen[cell.col], float(means[cell.col][chosen[cell.col]]))
+        else:
+            field = max(COLUMN_FIELDS, key=lambda f: mean[f])
+            _settle(probs, body, field, float(mean[field]))
+
+
+SURE_KEY = 0.6  # the model's mean key probability over a cell it reads as a printed key
 
 
 def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
@@ -508,6 +545,32 @@ def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
         for k, f in chosen.items():
             if f != claimed[k]:
                 _swap(probs, cells[k][0], {claimed[k]: f})
+
+
+def header_fields_in_tables(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A header field that a form's table holds is not also on a loose line above the table:
+    the 单位名称 (填报单位) line printed over a project form names the reporting unit, and the
+    table's 项目名称 cell the project. Such a line's characters take their likeliest header
+    field that the table does not hold, or none."""
+    for line in page.lines:
+        body = [i for i in line if probs[i] is not None and int(probs[i].argmax()) in HEADER_LABELS]
+        if not body:
+            continue
+        bottom = max(page.tokens[i].box[3] for i in line)
+        below = [t for t in page.tables if t.box[1] >= bottom]
+        if not below:
+            continue
+        table = min(below, key=lambda t: t.box[1])  # the table the line heads
+        held = set()
+        for cell in table.cells:
+            fields = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) in HEADER_LABELS]
+            if fields:
+                held.add(int(np.mean([probs[i] for i in fields], axis=0).argmax()))
+        for field in {int(probs[i].argmax()) for i in body} & held:
+            ids = [i for i in body if int(probs[i].argmax()) == field]
+            mean = np.mean([probs[i] for i in ids], axis=0)
+            free = [f for f in [*HEADER_LABELS, OTHER_LABEL_INDEX] if f == OTHER_LABEL_INDEX or f not in held]
+            _swap(probs, ids, {field: max(free, key=lambda f: float(mean[f]))})
 
 
 def _key_or_value(page: Page, probs: list[np.ndarray | None], ordered: Sequence[int], named_row: bool) -> None:
