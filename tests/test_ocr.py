@@ -389,14 +389,22 @@ def test_doubtful_marks_at_a_lines_ends_are_dropped_and_confidence_recomputed():
     assert _drop_edge_specks(read(("1", 0.99), (".", 0.9))).text == "1."  # a list number stays
 
 
+def _read_of_ink(text: str, ink_width: int, ink_height: int, confidence: float = 0.9):
+    """A line crop whose ink is ``ink_width`` x ``ink_height`` pixels, and a read of ``text``
+    at ``confidence``, one character every 5 pixels: what the read-filtering rules look at."""
+    from service.stages.ocr.stage import LineCrop
+
+    chars = [CharRead(text=t, x0=i * 5, x1=i * 5 + 4, confidence=confidence) for i, t in enumerate(text)]
+    crop = LineCrop(image=np.zeros((30, 60), np.uint8), ink=np.zeros((30, 60), bool), x=0, y=0,
+                    ink_width=ink_width, ink_height=ink_height)
+    return crop, LineRead(text=text, confidence=confidence, chars=chars)
+
+
 def test_a_line_too_flat_for_its_glyphs_is_dust_but_flat_marks_are_kept():
-    from service.stages.ocr.stage import LineCrop, _speck
+    from service.stages.ocr.stage import _speck
 
     def verdict(text: str, ink_width: int, ink_height: int) -> bool:
-        chars = [CharRead(text=t, x0=i * 5, x1=i * 5 + 4, confidence=0.9) for i, t in enumerate(text)]
-        crop = LineCrop(image=np.zeros((10, 30), np.uint8), ink=np.zeros((10, 30), bool), x=0, y=0,
-                        ink_width=ink_width, ink_height=ink_height)
-        return _speck(crop, LineRead(text=text, confidence=0.9, chars=chars), line_height=19.0)
+        return _speck(*_read_of_ink(text, ink_width, ink_height), line_height=19.0)
 
     assert verdict("十二4", 14, 3)  # three dots 3 px high under a 19 px line
     assert not verdict("十二4", 14, 16)  # the same read from glyphs a line high
@@ -637,13 +645,10 @@ def test_a_speck_alone_in_its_line_is_dropped_but_wrapped_punctuation_is_not():
 
 
 def test_a_seal_arc_read_as_a_dash_is_dropped_but_a_printed_dash_is_not():
-    from service.stages.ocr.stage import LineCrop, _arc
+    from service.stages.ocr.stage import _arc
 
     def verdict(text: str, ink_width: int, ink_height: int) -> bool:
-        chars = [CharRead(text=t, x0=i * 5, x1=i * 5 + 4, confidence=0.93) for i, t in enumerate(text)]
-        crop = LineCrop(image=np.zeros((30, 60), np.uint8), ink=np.zeros((30, 60), bool), x=0, y=0,
-                        ink_width=ink_width, ink_height=ink_height)
-        return _arc(crop, LineRead(text=text, confidence=0.93, chars=chars), line_height=20.0)
+        return _arc(*_read_of_ink(text, ink_width, ink_height, confidence=0.93), line_height=20.0)
 
     assert verdict("一", 44, 18)  # an arc of a seal's ring crossing a weight cell (e00046)
     assert not verdict("一", 44, 3) and not verdict("——", 40, 2)  # dashes as printed
@@ -651,13 +656,10 @@ def test_a_seal_arc_read_as_a_dash_is_dropped_but_a_printed_dash_is_not():
 
 
 def test_a_lone_upright_stroke_read_as_a_letter_is_the_digit_one():
-    from service.stages.ocr.stage import LineCrop, _lone_one
+    from service.stages.ocr.stage import _lone_one
 
     def lone(text: str, ink_width: int, ink_height: int, line_height: float = 24.0) -> str | None:
-        chars = [CharRead(text=t, x0=i * 9, x1=i * 9 + 8, confidence=0.58) for i, t in enumerate(text)]
-        crop = LineCrop(image=np.zeros((30, 30), np.uint8), ink=np.zeros((30, 30), bool), x=0, y=0,
-                        ink_width=ink_width, ink_height=ink_height)
-        read = _lone_one(crop, LineRead(text=text, confidence=0.58, chars=chars), line_height)
+        read = _lone_one(*_read_of_ink(text, ink_width, ink_height, confidence=0.58), line_height)
         return None if read is None else f"{read.text}@{read.confidence}"
 
     assert lone("I", 9, 18) == "1@0.58"  # Kaiti's 1 in a weight cell, its doubt kept (e00051)
