@@ -769,3 +769,17 @@ def test_the_slanted_bar_of_a_noto_greater_equal_is_told_from_a_greater_than():
 
     assert _parallel_bar(strokes("≥")) and _parallel_bar(strokes("≤"))
     assert not _parallel_bar(strokes(">")) and not _parallel_bar(strokes("＞")) and not _parallel_bar(strokes("<"))
+
+
+def test_a_comma_with_one_or_two_digits_after_it_is_a_decimal_point():
+    from service.stages.ocr.stage import _decimal_point
+
+    def fixed(text: str) -> str:
+        chars = [CharRead(text=ch, x0=i * 5, x1=i * 5 + 4, confidence=0.95) for i, ch in enumerate(text)]
+        return _decimal_point(LineRead(text=text, confidence=0.95, chars=chars)).text
+
+    assert fixed("2,00") == "2.00" and fixed("92,45%") == "92.45%" and fixed("≤1289,52万元") == "≤1289.52万元"
+    assert fixed("1,5") == "1.5"
+    assert fixed("2,405.79") == "2,405.79" and fixed("12,000元") == "12,000元"  # thousands
+    assert fixed("完成,好") == "完成,好" and fixed("8月,项目") == "8月,项目"  # prose
+    assert fixed("3个,2个") == "3个,2个" and fixed("第1,2,3期") == "第1,2,3期"  # a list

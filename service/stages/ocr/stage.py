@@ -134,7 +134,7 @@ def read_page(
     _reread_dark_cores(to_read, reads, backend, paper, min_line_confidence)
     _reread_widened(to_read, reads, backend, paper, scales, min_line_confidence)
     for k, (crop, read) in enumerate(zip(to_read, reads)):
-        read = _simplified(_drop_edge_specks(read))
+        read = _decimal_point(_simplified(_drop_edge_specks(read)))
         read = _lone_operator(crop, read, min_line_confidence, line_height) or _lone_one(crop, read, line_height) or read
         above = reads[k - 1].text if k and crop.wrapped_tail else ""  # a cell's lines are read in order
         read = _wrapped_full_stop(crop, read, line_height, min_line_confidence, above) or read
@@ -317,6 +317,30 @@ def _drop_edge_specks(read: LineRead) -> LineRead:
         return read
     confidence = float(np.mean([c.confidence for c in chars])) if chars else 0.0
     return LineRead(text="".join(c.text for c in chars), confidence=confidence, chars=chars)
+
+
+def _decimal_point(read: LineRead) -> LineRead:
+    """A point between digits read as a comma ("2,00", "92,45%"): a thousands separator
+    groups three digits, so a comma with one or two digits after it is a decimal point,
+    unless a list goes on after them (1,2,3)."""
+    texts = [c.text for c in read.chars]
+    fixed = list(texts)
+    for k, t in enumerate(texts):
+        if t != "," or k == 0 or not texts[k - 1].isascii() or not texts[k - 1].isdigit():
+            continue
+        after = 0
+        while k + 1 + after < len(texts) and texts[k + 1 + after].isascii() and texts[k + 1 + after].isdigit():
+            after += 1
+        before = k - 1
+        while before >= 0 and texts[before].isascii() and texts[before].isdigit():
+            before -= 1
+        listed = (k + 1 + after < len(texts) and texts[k + 1 + after] in ",，、") or (before >= 0 and texts[before] in ",，、")
+        if after in (1, 2) and not listed:
+            fixed[k] = "."
+    if fixed == texts:
+        return read
+    chars = [c.model_copy(update={"text": t}) for c, t in zip(read.chars, fixed)]
+    return LineRead(text="".join(fixed), confidence=read.confidence, chars=chars)
 
 
 WRAPPED_PUNCTUATION = set("。，、；：）”")
@@ -791,6 +815,8 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
         lo, hi = 0, h
     band = ink[lo:hi]
     col_ink = band.any(axis=0)
+    band_rows = band.sum(axis=1)
+    core = band_rows >= CORE_ROW_SHARE * band_rows.max() if band_rows.any() else band_rows > 0
     spans = _snap_to_gaps([(c.x0, c.x1) for c in read.chars], col_ink, lh)
     # rows_upto[:, j]: ink pixels of each row in columns < j, so a span's rows are one subtraction
     rows_upto = np.concatenate([np.zeros((hi - lo, 1), np.int32), np.cumsum(band, axis=1, dtype=np.int32)], axis=1)
@@ -798,7 +824,7 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
     dust = False
     for ch, (a, b) in zip(read.chars, spans):
         cols = np.flatnonzero(col_ink[a:b])
-        rows = np.flatnonzero(rows_upto[:, b] - rows_upto[:, a])
+        rows = _rows_on_line(np.flatnonzero(rows_upto[:, b] - rows_upto[:, a]), core)
         if len(cols) and len(rows):
             x0, x1, y0, y1 = a + int(cols[0]), a + int(cols[-1]) + 1, lo + int(rows[0]), lo + int(rows[-1]) + 1
         else:
@@ -815,6 +841,23 @@ def _char_tokens(crop: LineCrop, read: LineRead, scale: float, line_height: floa
     if dust and all(t.text in SPECK_READS for t in tokens):
         return []  # the rest of a line of specks ("2." from two dots)
     return tokens
+
+
+# A line's core: the rows holding at least this share of its densest row's ink (its text
+# band, not the speck of dust or the stub of a ruling above or below it).
+CORE_ROW_SHARE = 0.2
+
+
+def _rows_on_line(rows: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """A character's ink rows without the runs of rows apart from the line's core: a speck
+    under a decimal point would stretch the point's box a line low, and the point would be
+    read into a line of its own ("4" "00" then "." : 400.). Runs broken by one blank row
+    are one run; where no run meets the core, all are kept."""
+    if len(rows) == 0:
+        return rows
+    breaks = np.flatnonzero(np.diff(rows) > 2) + 1
+    runs = [run for run in np.split(rows, breaks) if core[run].any()]
+    return np.concatenate(runs) if runs else rows
 
 
 def _detached(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, slack: float) -> bool:
