@@ -381,11 +381,7 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
     it under the header, but in doubt: it holds its column's field, or where the column has
     no other cells, its own likeliest indicator field, for reconstruction to join it to the
     row it continues. A key printed alone under the header (a header's second row) is sure."""
-    rows: dict[int, list[tuple[Cell, list[int]]]] = {}
-    for cell in table.cells:
-        body = [i for i in cell.tokens if probs[i] is not None]
-        if body:
-            rows.setdefault(cell.row, []).append((cell, body))
+    rows = _rows_of_cells(table, probs)
     order = sorted(rows)
     for above, row, below in zip(order, order[1:], order[2:]):
         if len(rows[row]) != 1:
@@ -396,14 +392,9 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
         header_above = all(int(probs[i].argmax()) == KEY_LABEL_INDEX for _, ids in rows[above] for i in ids)
         values_below = any(int(probs[i].argmax()) not in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX)
                            for _, ids in rows[below] for i in ids)
-        mean = np.mean([probs[i] for i in body], axis=0)
-        if not (header_above and values_below and mean[KEY_LABEL_INDEX] < SURE_KEY):
-            continue
-        if cell.col in chosen:
-            _settle(probs, body, chosen[cell.col], float(means[cell.col][chosen[cell.col]]))
-        else:
-            field = max(COLUMN_FIELDS, key=lambda f: mean[f])
-            _settle(probs, body, field, float(mean[field]))
+        sure = np.mean([probs[i][KEY_LABEL_INDEX] for i in body]) >= SURE_KEY
+        if header_above and values_below and not sure:
+            _settle_in_column(probs, cell.col, body, chosen, means)
 
 
 SURE_KEY = 0.6  # the model's mean key probability over a cell it reads as a printed key
@@ -415,26 +406,37 @@ def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen
     of such a row that reads as a key, in a column read as an indicator field, holds that field;
     in a column not read as one (too few cells: the 标 of a level split by the page break, alone
     on the new page), its own likeliest indicator field."""
-    rows: dict[int, list] = {}
-    for cell in table.cells:
-        body = [i for i in cell.tokens if probs[i] is not None]
-        if body:
-            rows.setdefault(cell.row, []).append((cell, body))
-    for cells in rows.values():
+    for cells in _rows_of_cells(table, probs).values():
         keys = [(cell, body) for cell, body in cells
                 if all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body)]
         named = any(int(probs[i].argmax()) in ROW_NAMES for _, body in cells for i in body)
         if len(keys) != 1 or not named:
             continue
         cell, body = keys[0]
-        if not (table.ruled or cell.col_span == 1):
-            continue
-        if cell.col in chosen:
-            _settle(probs, body, chosen[cell.col], means[cell.col][chosen[cell.col]])
-        else:
-            mean = np.mean([probs[i] for i in body], axis=0)
-            field = max(COLUMN_FIELDS, key=lambda f: mean[f])
-            _settle(probs, body, field, float(mean[field]))
+        if table.ruled or cell.col_span == 1:
+            _settle_in_column(probs, cell.col, body, chosen, means)
+
+
+def _rows_of_cells(table: Table, probs: list[np.ndarray | None]) -> dict[int, list[tuple[Cell, list[int]]]]:
+    """The table's cells holding labelled tokens, with those tokens, by row."""
+    rows: dict[int, list[tuple[Cell, list[int]]]] = {}
+    for cell in table.cells:
+        body = [i for i in cell.tokens if probs[i] is not None]
+        if body:
+            rows.setdefault(cell.row, []).append((cell, body))
+    return rows
+
+
+def _settle_in_column(probs: list[np.ndarray | None], col: int, body: list[int], chosen: dict[int, int],
+                      means: dict[int, np.ndarray]) -> None:
+    """The tokens take the field their column was read as, or where the column was read as
+    none (too few cells to vote), their own likeliest indicator field."""
+    if col in chosen:
+        _settle(probs, body, chosen[col], float(means[col][chosen[col]]))
+    else:
+        mean = np.mean([probs[i] for i in body], axis=0)
+        field = max(COLUMN_FIELDS, key=lambda f: mean[f])
+        _settle(probs, body, field, float(mean[field]))
 
 
 def spanning_names(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -528,11 +530,7 @@ def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
     value and 主管部门's both as the project name), the surer keeps it and the other takes
     its likeliest header field that no surer cell holds, or none."""
     for table in page.tables:
-        cells: list[tuple[list[int], np.ndarray]] = []
-        for cell in table.cells:
-            body = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) in HEADER_LABELS]
-            if body:
-                cells.append((body, np.mean([probs[i] for i in body], axis=0)))
+        cells = _header_cells(table, probs)
         claimed = [int(mean.argmax()) for _, mean in cells]
         if len(set(claimed)) == len(claimed):
             continue
@@ -545,6 +543,16 @@ def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
         for k, f in chosen.items():
             if f != claimed[k]:
                 _swap(probs, cells[k][0], {claimed[k]: f})
+
+
+def _header_cells(table: Table, probs: list[np.ndarray | None]) -> list[tuple[list[int], np.ndarray]]:
+    """Each cell's tokens read as a header field, with their mean probabilities."""
+    cells = []
+    for cell in table.cells:
+        body = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) in HEADER_LABELS]
+        if body:
+            cells.append((body, np.mean([probs[i] for i in body], axis=0)))
+    return cells
 
 
 def header_fields_in_tables(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -561,11 +569,7 @@ def header_fields_in_tables(page: Page, probs: list[np.ndarray | None]) -> None:
         if not below:
             continue
         table = min(below, key=lambda t: t.box[1])  # the table the line heads
-        held = set()
-        for cell in table.cells:
-            fields = [i for i in cell.tokens if probs[i] is not None and int(probs[i].argmax()) in HEADER_LABELS]
-            if fields:
-                held.add(int(np.mean([probs[i] for i in fields], axis=0).argmax()))
+        held = {int(mean.argmax()) for _, mean in _header_cells(table, probs)}
         for field in {int(probs[i].argmax()) for i in body} & held:
             ids = [i for i in body if int(probs[i].argmax()) == field]
             mean = np.mean([probs[i] for i in ids], axis=0)
