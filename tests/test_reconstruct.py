@@ -313,6 +313,33 @@ def test_a_level_cut_into_two_words_is_made_whole_by_the_framework_names(page_bu
     assert level2s("质量指", "经济效益指标") == ["质量指", "经济效益指标"]
 
 
+def test_a_placeholder_row_on_the_new_page_adds_nothing_to_the_row_it_continues(page_builder):
+    """A template's leftover …… row, first on the new page beside the rest of its cut level."""
+    p1 = page_builder(1)
+    p1.line("项目支出绩效自评表", 220, 40)
+    p1.table([IND_HEADER[1:], ["产出指标", "数量指", "设备数量", "100台", "100台", "10", "10", "——"]],
+             widths=IND_WIDTHS[1:], heights=[40, 30], y=600)
+    p2 = page_builder(2)
+    p2.table([[None, "标", "……", None, None, None, None, None]], widths=IND_WIDTHS[1:], heights=[30], y=60)
+    [ind] = run_stages([p1.build(), p2.build()]).forms[0].indicators
+    assert (ind.level2, ind.name, ind.target) == ("数量指标", "设备数量", "100台")
+
+
+def test_a_level_cut_inside_its_points_bracket_is_made_whole(page_builder):
+    """效益指标（22分 at the foot of page 1, ） alone at the top of page 2: one level; the
+    level-2 category filled down from page 1 stays."""
+    p1 = page_builder(1)
+    p1.line("项目支出绩效自评表", 220, 40)
+    p1.table([IND_HEADER[1:],
+              ["效益指标（22分", "生态效益指标", "减少碳排放", "有效减少", "效果明显", "10", "10", "——"]],
+             widths=IND_WIDTHS[1:], heights=[40, 30], y=600)
+    p2 = page_builder(2)
+    p2.table([["）", None, "森林覆盖率", "≥95%", "95%", "12", "12", "——"]],
+             widths=IND_WIDTHS[1:], heights=[30], y=60)
+    form = run_stages([p1.build(), p2.build()]).forms[0]
+    assert [(i.level1, i.level2) for i in form.indicators] == [("效益指标（22分）", "生态效益指标")] * 2
+
+
 def test_a_stray_piece_read_as_title_does_not_retype_the_form():
     """部门整体支出绩效自评表, then "23" at the page's edge read as title too: still a department form."""
     from service.document import Page, Token

@@ -367,13 +367,15 @@ class _FormBuilder:
         if not has:
             # a sentence's last 。 wrapped alone (onto the next page, or low enough to seem a row) is no empty cell
             ends = {name: ps for name, ps in parts.items() if name in ("name", "target", "actual", "deviation")
-                    and prev is not None and prev.has(name) and all(re.sub(r"\s+", "", p.text) == "。" for p in ps)}
+                    and prev is not None and prev.has(name) and _full_stops(ps)}
             if ends:
                 self._append(prev, ends, unit, continuation=True)
             return
         form_has_weights = any(r.has("weight") or r.has("score") for r in self.rows)
         if prev is not None and new_page and self._continues(prev, has, form_has_weights):
-            self._append(prev, parts, unit, continuation=True)
+            # a placeholder (……, ——) printed on the new page adds nothing to the row it continues
+            self._append(prev, {name: ps for name, ps in parts.items() if name in has or _full_stops(ps)}, unit,
+                         continuation=True)
             return
         if prev is not None and not new_page and self._wrapped_line(prev, has, unit):
             self._append(prev, parts, unit, continuation=False)
@@ -458,12 +460,18 @@ LEVEL_END = re.compile(r"(指标|[)）]|\d分)$")
 LEVEL_POINTS = re.compile(r"[（(][\d.]+分[)）]$")
 
 
+def _full_stops(parts: list[Part]) -> bool:
+    return all(re.sub(r"\s+", "", p.text) == "。" for p in parts)
+
+
 def _rest_of_cut_level(carried: str, text: str) -> bool:
     """Is ``text``, a level printed on a later page, the rest of a merged level cell cut by the
     page break (成本指 | 标, 可持续 | 影响指标)? The carried text stops short of a name's end,
     and the new one is no name of its own (a name so ended, other than the bare 指标 left of
-    one, is a new category) or completes a framework category with it."""
-    if LEVEL_END.search(carried):
+    one, is a new category) or completes a framework category with it. A bracket left open
+    (效益指标（22分 | ）) ends no name."""
+    opened = sum(carried.count(c) for c in "(（") > sum(carried.count(c) for c in ")）")
+    if LEVEL_END.search(carried) and not opened:
         return False
     return not LEVEL_END.search(text) or len(text) <= 2 or LEVEL_POINTS.sub("", carried + text) in FRAMEWORK_LEVELS
 
