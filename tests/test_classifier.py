@@ -18,6 +18,7 @@ from service.stages.labelling.classifier import (
     KeyContext,
     WindowSettings,
     marker_texts,
+    page_numbers,
     spanning_names,
     bio_to_field_probs,
     build_window,
@@ -383,6 +384,65 @@ def test_the_rest_of_a_cut_cell_alone_under_the_header_holds_an_indicator_field(
                          [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
     vote_columns(page, probs)
     assert _labels(probs)[10:13] == ["KEY"] * 3
+
+
+def test_a_one_cell_column_means_what_its_column_meant_on_the_page_before():
+    # page 1 votes its columns; page 2 holds one row: 服务对象满意度 under the 续上页 printed
+    # down the level column, read LEVEL2 (the level's own words), and the placeholder 指标2 read TARGET
+    head = {"KEY": 0.99}
+    page, probs = _grid([[("二级指标", head), ("三级指标", head), ("指标值", head)],
+                         [("数量指标", {"LEVEL2": 0.9}), ("培训人次", {"NAME": 0.9}), ("≥90", {"TARGET": 0.9})],
+                         [("质量指标", {"LEVEL2": 0.9}), ("合格率", {"NAME": 0.9}), ("≥95%", {"TARGET": 0.9})]])
+    known = vote_columns(page, probs)
+    assert sorted(LABELS[c.field] for c in known) == ["LEVEL2", "NAME", "TARGET"]
+    page, probs = _grid([[("续上页", {"MARKER": 0.99}), ("服务对象满意度", {"LEVEL2": 0.99}), ("≥90%", {"TARGET": 0.9})]])
+    vote_columns(page, probs, known)
+    assert _labels(probs) == ["MARKER"] * 3 + ["NAME"] * 7 + ["TARGET"] * 4
+    page, probs = _grid([[("满意度指标", {"LEVEL2": 0.99}), ("指标2", {"TARGET": 0.8})]])
+    vote_columns(page, probs, known)
+    assert _labels(probs) == ["LEVEL2"] * 5 + ["NAME"] * 3
+    # below a form's title a table has columns of its own
+    page, probs = _grid([[("满意度指标", {"LEVEL2": 0.99}), ("指标2", {"TARGET": 0.8})]])
+    page.tokens.append(Token(text="部门整体支出绩效自评表", box=(0, -40, 200, -30)))
+    probs.append(_probs_of(TITLE=0.99))
+    vote_columns(page, probs, known)
+    assert _labels(probs)[:8] == ["LEVEL2"] * 5 + ["TARGET"] * 3
+    # without a page before, one cell keeps its own reading
+    page, probs = _grid([[("满意度指标", {"LEVEL2": 0.99}), ("指标2", {"TARGET": 0.8})]])
+    vote_columns(page, probs)
+    assert _labels(probs) == ["LEVEL2"] * 5 + ["TARGET"] * 3
+
+
+def test_a_cell_read_in_doubt_as_a_field_its_row_holds_takes_its_second_reading():
+    # the 度 of 参训人员满意度, cut by the page break, alone in the name column beside the
+    # rest of its level 象满意度指标: read LEVEL2 (0.58) before NAME (0.32)
+    page, probs = _grid([[("象满意度指标", {"LEVEL2": 0.99}), ("度", {"LEVEL2": 0.58, "NAME": 0.32})]])
+    vote_columns(page, probs)
+    assert _labels(probs) == ["LEVEL2"] * 6 + ["NAME"]
+    # a cell read surely keeps its field: one cell a pen stroke split in two
+    page, probs = _grid([[("培训", {"NAME": 0.97}), ("人次", {"NAME": 0.95, "TARGET": 0.04})]])
+    vote_columns(page, probs)
+    assert _labels(probs) == ["NAME"] * 4
+
+
+def test_a_page_number_outside_the_tables_is_no_field():
+    from service.document import Page
+
+    def page_of(number: int, texts: list[tuple[str, float]]) -> tuple[Page, list[np.ndarray]]:
+        tokens = [Token(text=t, box=(280, y, 300, y + 10)) for t, y in texts]
+        page = Page(number=number, width=595, height=842, tokens=tokens, lines=[[k] for k in range(len(tokens))])
+        return page, [_probs_of(TARGET=0.9, O=0.09) for _ in tokens]
+
+    page, probs = page_of(1, [("第1页", 800)])
+    page_numbers(page, probs)
+    assert _labels(probs) == ["O"]
+    page, probs = page_of(2, [("12", 400), ("— 2 —", 800), ("共 9 页 第 2 页", 810)])
+    page_numbers(page, probs)
+    assert _labels(probs) == ["TARGET", "O", "O"]
+    # a bare number only where it is the page's own, first or last on the page
+    page, probs = page_of(3, [("≥3", 100), ("3", 400), ("95", 500), ("3", 800)])
+    page_numbers(page, probs)
+    assert _labels(probs) == ["TARGET", "TARGET", "TARGET", "O"]
 
 
 def test_a_header_field_the_table_holds_is_not_taken_from_a_line_above_it():

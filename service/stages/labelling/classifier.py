@@ -27,6 +27,7 @@ context and the label list).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -259,9 +260,11 @@ def bio_to_field_probs(bio_probs: np.ndarray) -> np.ndarray:
     return out
 
 
-def vote(page: Page, probs: list[np.ndarray | None]) -> None:
+def vote(page: Page, probs: list[np.ndarray | None], known: Sequence[KnownColumn] = ()) -> list[KnownColumn]:
     """The model reads characters; the page's layout says which of them belong together.
-    Each vote below settles one kind of unit on one field, in this order."""
+    Each vote below settles one kind of unit on one field, in this order. ``known`` are the
+    indicator columns of the form's table on the pages before; the page's are returned."""
+    page_numbers(page, probs)
     vote_units(page, probs)
     header_rows(page, probs)
     vote_header_fields(page, probs)
@@ -270,8 +273,32 @@ def vote(page: Page, probs: list[np.ndarray | None]) -> None:
     spanning_names(page, probs)
     total_rows(page, probs)  # an indicator row's 分值/得分 read as totals then join their columns' vote
     no_goals_in_indicator_rows(page, probs)
-    vote_columns(page, probs)
+    known = vote_columns(page, probs, known)
     total_rows(page, probs)  # and a total row's cells the columns' vote took for an indicator's are totals
+    return known
+
+
+# A page number printed as such (第3页, 第 3 页 共 9 页, — 3 —); a bare 3 or 3/9 only where the
+# number is the page's own and the line is the page's first or last.
+PAGE_NUMBER = re.compile(r"(共\d+页)?第\d+页([,，]?共\d+页)?|[-—–－]+\d+[-—–－]+")
+BARE_PAGE_NUMBER = re.compile(r"(\d+)(/\d+)?")
+
+
+def page_numbers(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A page number outside the tables is no field, though printed under a column it reads
+    as one to the model (第1页 centred under the 年度指标值 column, read TARGET, then joined to
+    the next page's first target as the rest of a cut cell)."""
+    def top(line: list[int]) -> float:
+        return min(page.tokens[i].box[1] for i in line)
+
+    lines = [line for line in page.lines if any(probs[i] is not None for i in line)]
+    edges = [id(min(lines, key=top)), id(max(lines, key=top))] if lines else []
+    for line in lines:
+        text = "".join(normalise_char_text(page.tokens[i].text) for i in line)
+        bare = BARE_PAGE_NUMBER.fullmatch(text)
+        if PAGE_NUMBER.fullmatch(text) or (bare and int(bare.group(1)) == page.number and id(line) in edges):
+            body = [i for i in line if probs[i] is not None]
+            _settle(probs, body, OTHER_LABEL_INDEX, float(np.mean([probs[i].max() for i in body])))
 
 
 def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -346,17 +373,39 @@ COLUMN_FIELDS = [LABELS.index(f.value) for f in INDICATOR_FIELDS]
 REPEATABLE = {LABELS.index(FieldLabel.target.value)}
 
 
-def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
+@dataclass
+class KnownColumn:
+    """An indicator column the vote settled, as an x interval from the table's left edge
+    (ruled) or the page's (borderless): a table keeps its columns from page to page."""
+
+    x0: float
+    x1: float
+    field: int
+    confidence: float
+
+
+def vote_columns(page: Page, probs: list[np.ndarray | None], known: Sequence[KnownColumn] = ()) -> list[KnownColumn]:
     """One field per indicator column: a table's columns mean what their headers say, on
     every row. The cells of a column read as an indicator field pool their probabilities,
     and the columns take fields one each, the surest first, so that two columns both read
-    mostly as 得分 part: the less sure takes its next best field."""
+    mostly as 得分 part: the less sure takes its next best field. A column of one cell, too
+    few to vote (a continuation page's last row), means what the column it lies in meant on
+    the page before (服务对象满意度 under the 续上页 printed down the level column, read
+    LEVEL2); but not below a form's title: a new form has columns of its own. Returns the
+    columns of the page's last table that settled any, else ``known``."""
+    titles = [page.tokens[i].box[3] for i, p in enumerate(probs) if p is not None and int(p.argmax()) == TITLE_LABEL_INDEX]
     for table in page.tables:
+        if any(bottom <= table.box[1] for bottom in titles):
+            known = []
+        edge = table.box[0] if table.ruled else 0.0
         columns: dict[int, list[list[int]]] = {}
+        extents: dict[int, list[tuple[float, float]]] = {}
         for cell in table.cells:
             body = [i for i in cell.tokens if probs[i] is not None]
             if (table.ruled or cell.col_span == 1) and body and int(probs[body[0]].argmax()) in COLUMN_FIELDS:
                 columns.setdefault(cell.col, []).append(body)
+                extents.setdefault(cell.col, []).append((cell.box[0] - edge, cell.box[2] - edge))
+        short = {col: cells for col, cells in columns.items() if len(cells) < 2}
         columns = {col: cells for col, cells in columns.items() if len(cells) >= 2}
         means = {col: np.mean([np.mean([probs[i] for i in cell], axis=0) for cell in cells], axis=0)
                  for col, cells in columns.items()}
@@ -367,11 +416,30 @@ def vote_columns(page: Page, probs: list[np.ndarray | None]) -> None:
             if col not in chosen and (f in REPEATABLE or f not in taken):
                 chosen[col] = f
                 taken.add(f)
+        for col, cells in short.items():
+            (x0, x1), = extents[col]
+            for column in known:
+                if (column.field in REPEATABLE or column.field not in taken) and _aligned(x0, x1, column.x0, column.x1):
+                    chosen[col], columns[col] = column.field, cells
+                    means[col] = np.zeros(len(LABELS), dtype=np.float32)
+                    means[col][column.field] = column.confidence
+                    taken.add(column.field)
+                    break
         for col, f in chosen.items():
             for cell in columns[col]:
                 _settle(probs, cell, f, means[col][f])
         _keys_in_indicator_rows(table, probs, chosen, means)
         _cut_cell_under_header(table, probs, chosen, means)
+        _one_field_per_row(table, probs)
+        settled = [KnownColumn(*np.median(extents[col], axis=0).tolist(), field=f, confidence=float(means[col][f]))
+                   for col, f in chosen.items()]
+        known = settled or known
+    return list(known)
+
+
+def _aligned(x0: float, x1: float, y0: float, y1: float) -> bool:
+    """Two columns are one where each one's middle lies within the other."""
+    return x0 <= (y0 + y1) / 2 <= x1 and y0 <= (x0 + x1) / 2 <= y1
 
 
 def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
@@ -400,21 +468,53 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
 SURE_KEY = 0.6  # the model's mean key probability over a cell it reads as a printed key
 
 
+def _one_field_per_row(table: Table, probs: list[np.ndarray | None]) -> None:
+    """A row holds each indicator field in one column: a cell reading in doubt as the field
+    another cell of its row holds more surely (the 度 of 参训人员满意度, cut by the page break
+    and alone in its column, read LEVEL2 beside the level's own rest 象满意度指标) takes its
+    second likeliest field, if that is an indicator field the row does not hold. A cell read
+    surely is left alone: a pen stroke may split one cell in two, both halves one field."""
+    for cells in _rows_of_cells(table, probs).values():
+        read = []
+        for cell, body in cells:
+            if table.ruled or cell.col_span == 1:
+                mean = np.mean([probs[i] for i in body], axis=0)
+                read.append((float(mean.max()), int(mean.argmax()), cell, body, mean))
+        held: dict[int, float] = {}
+        for sure, field, *_ in read:
+            held[field] = max(held.get(field, 0.0), sure)
+        for sure, field, cell, body, mean in read:
+            if field not in COLUMN_FIELDS or field in REPEATABLE or sure >= SURE_FIELD or held[field] <= sure:
+                continue
+            other = int(np.argsort(mean)[-2])
+            if other in COLUMN_FIELDS and other not in held:
+                _settle(probs, body, other, float(mean[other]))
+                held[other] = float(mean[other])
+
+
+SURE_FIELD = 0.9  # the model's mean probability over a cell it reads surely as one field
+
+
 def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
                             means: dict[int, np.ndarray]) -> None:
     """A row that names an indicator prints no key (its keys are the header row's): the one cell
     of such a row that reads as a key, in a column read as an indicator field, holds that field;
     in a column not read as one (too few cells: the 标 of a level split by the page break, alone
-    on the new page), its own likeliest indicator field."""
+    on the new page), its own likeliest indicator field. Key characters after a value in a cell
+    of such a row are the value's (无偏差 read 无 DEVIATION, 偏差 KEY)."""
     for cells in _rows_of_cells(table, probs).values():
         keys = [(cell, body) for cell, body in cells
                 if all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body)]
         named = any(int(probs[i].argmax()) in ROW_NAMES for _, body in cells for i in body)
-        if len(keys) != 1 or not named:
+        if not named:
             continue
-        cell, body = keys[0]
-        if table.ruled or cell.col_span == 1:
-            _settle_in_column(probs, cell.col, body, chosen, means)
+        if len(keys) == 1 and (table.ruled or keys[0][0].col_span == 1):
+            _settle_in_column(probs, keys[0][0].col, keys[0][1], chosen, means)
+        for cell, body in cells:
+            opening = int(probs[body[0]].argmax())
+            if opening in COLUMN_FIELDS and (table.ruled or cell.col_span == 1):
+                trailing = [i for i in body if int(probs[i].argmax()) == KEY_LABEL_INDEX]
+                _settle(probs, trailing, opening, float(probs[body[0]][opening]))
 
 
 def _rows_of_cells(table: Table, probs: list[np.ndarray | None]) -> dict[int, list[tuple[Cell, list[int]]]]:
@@ -698,20 +798,24 @@ class ClassifierLabeller:
 
     def __call__(self, doc: Document) -> Document:
         context = KeyContext(self.settings.context)
+        columns: list[KnownColumn] = []
         for page in doc.pages:
-            self.label_page(page, context)
+            columns = self.label_page(page, context, columns)
         return doc
 
-    def label_page(self, page: Page, context: KeyContext | None = None) -> None:
+    def label_page(self, page: Page, context: KeyContext | None = None,
+                   columns: Sequence[KnownColumn] = ()) -> list[KnownColumn]:
+        """Labels the page's tokens; returns its table's indicator columns for the next page."""
         context = context or KeyContext(self.settings.context)
         probs = self.token_probs(page.tokens, page.width, page.height, context)
-        vote(page, probs)
+        columns = vote(page, probs, columns)
         for token, p in zip(page.tokens, probs):
             if p is None:  # whitespace only: nothing to read
                 token.label, token.label_confidence = FieldLabel.other.value, 1.0
                 continue
             k = int(p.argmax())
             token.label, token.label_confidence = LABELS[k], round(float(p[k]), 4)
+        return columns
 
     def token_probs(
         self, tokens: Sequence[Token], width: float, height: float, context: KeyContext
