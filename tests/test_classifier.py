@@ -384,6 +384,27 @@ def test_the_rest_of_a_cut_cell_alone_under_the_header_holds_an_indicator_field(
                          [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
     vote_columns(page, probs)
     assert _labels(probs)[10:13] == ["KEY"] * 3
+    # the 续表 printed down the level column may share the cut cell's row (标 of 绩效目标, KEY 0.78)
+    page, probs = _grid([[("一级指标", head), ("三级指标", head), ("偏差原因", head)],
+                         [("续表", {"MARKER": 0.99}), None, ("标", {"KEY": 0.78, "DEVIATION": 0.21})],
+                         [None, ("培训人次", {"NAME": 0.9}), ("—", {"DEVIATION": 0.9})],
+                         [None, ("满意度", {"NAME": 0.9}), ("—", {"DEVIATION": 0.9})]])
+    vote_columns(page, probs)
+    assert _labels(probs)[12:15] == ["MARKER", "MARKER", "DEVIATION"]
+
+
+def test_a_row_read_as_no_field_in_indicator_columns_holds_their_fields():
+    # a template's leftover 指标2 alone in the name column, read O, above the total row
+    head = {"KEY": 0.99}
+    page, probs = _grid([[("三级指标", head), ("分值", head)],
+                         [("培训人次", {"NAME": 0.9}), ("5", {"WEIGHT": 0.9})],
+                         [("满意度", {"NAME": 0.9}), ("5", {"WEIGHT": 0.9})],
+                         [("指标2", {"O": 0.8, "NAME": 0.1}), None],
+                         [("合计", head), ("100", {"TOTAL_WEIGHT": 0.9})],
+                         [("—", {"O": 0.9}), ("—", {"O": 0.9})]])
+    vote_columns(page, probs)
+    assert _labels(probs)[15:18] == ["NAME"] * 3
+    assert _labels(probs)[-2:] == ["O", "O"]  # dashes left under the total: no row of their own
 
 
 def test_a_one_cell_column_means_what_its_column_meant_on_the_page_before():
@@ -443,6 +464,13 @@ def test_a_page_number_outside_the_tables_is_no_field():
     page, probs = page_of(3, [("≥3", 100), ("3", 400), ("95", 500), ("3", 800)])
     page_numbers(page, probs)
     assert _labels(probs) == ["TARGET", "TARGET", "TARGET", "O"]
+    # the footer taken into a borderless table's last row, - 1 - in three cells: the page's last line
+    page, probs = page_of(1, [("≥3", 100), ("-", 800), ("1", 800), ("-", 800)])
+    for k, token in enumerate(page.tokens[1:]):
+        token.box = (270 + 10 * k, 800, 278 + 10 * k, 810)
+    page.lines = [[0]]
+    page_numbers(page, probs)
+    assert _labels(probs) == ["TARGET", "O", "O", "O"]
 
 
 def test_a_header_field_the_table_holds_is_not_taken_from_a_line_above_it():

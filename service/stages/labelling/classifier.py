@@ -49,6 +49,7 @@ MODEL_INPUTS = ("input_ids", "bbox", "token_type_ids", "attention_mask")
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]
 KEY_LABEL_INDEX = LABELS.index(FieldLabel.key.value)
+MARKER_LABEL_INDEX = LABELS.index(FieldLabel.marker.value)
 
 
 @dataclass(frozen=True)
@@ -285,20 +286,22 @@ BARE_PAGE_NUMBER = re.compile(r"(\d+)(/\d+)?")
 
 
 def page_numbers(page: Page, probs: list[np.ndarray | None]) -> None:
-    """A page number outside the tables is no field, though printed under a column it reads
-    as one to the model (第1页 centred under the 年度指标值 column, read TARGET, then joined to
-    the next page's first target as the rest of a cut cell)."""
-    def top(line: list[int]) -> float:
-        return min(page.tokens[i].box[1] for i in line)
-
-    lines = [line for line in page.lines if any(probs[i] is not None for i in line)]
-    edges = [id(min(lines, key=top)), id(max(lines, key=top))] if lines else []
-    for line in lines:
+    """A page number is no field, though printed under a column it reads as one to the model
+    (第1页 centred under the 年度指标值 column, read TARGET, then joined to the next page's first
+    target as the rest of a cut cell). It is a loose line, or the page's first or last line:
+    the cells of a borderless table may take in the footer below it."""
+    read = [i for i, p in enumerate(probs) if p is not None]
+    all_lines = group_lines(page.tokens, read)
+    edges = [all_lines[0], all_lines[-1]] if all_lines else []
+    loose = [[i for i in line if probs[i] is not None] for line in page.lines]
+    for line in edges + loose:
+        if not line:
+            continue
         text = "".join(normalise_char_text(page.tokens[i].text) for i in line)
         bare = BARE_PAGE_NUMBER.fullmatch(text)
-        if PAGE_NUMBER.fullmatch(text) or (bare and int(bare.group(1)) == page.number and id(line) in edges):
-            body = [i for i in line if probs[i] is not None]
-            _settle(probs, body, OTHER_LABEL_INDEX, float(np.mean([probs[i].max() for i in body])))
+        own = bare is not None and int(bare.group(1)) == page.number and line in edges
+        if PAGE_NUMBER.fullmatch(text) or own:
+            _settle(probs, line, OTHER_LABEL_INDEX, float(np.mean([probs[i].max() for i in line])))
 
 
 def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -431,6 +434,7 @@ def vote_columns(page: Page, probs: list[np.ndarray | None], known: Sequence[Kno
         _keys_in_indicator_rows(table, probs, chosen, means)
         _cut_cell_under_header(table, probs, chosen, means)
         _one_field_per_row(table, probs)
+        _rows_read_as_nothing(page, table, probs, chosen, means)
         settled = [KnownColumn(*np.median(extents[col], axis=0).tolist(), field=f, confidence=float(means[col][f]))
                    for col, f in chosen.items()]
         known = settled or known
@@ -448,13 +452,16 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
     header row ("意度" of 服务对接方对服务整理满意度), reads as a key to the model, which sees
     it under the header, but in doubt: it holds its column's field, or where the column has
     no other cells, its own likeliest indicator field, for reconstruction to join it to the
-    row it continues. A key printed alone under the header (a header's second row) is sure."""
+    row it continues; a continuation marker (续表 printed down the level columns) may share its
+    row. A key printed alone under the header (a header's second row) is sure."""
     rows = _rows_of_cells(table, probs)
     order = sorted(rows)
     for above, row, below in zip(order, order[1:], order[2:]):
-        if len(rows[row]) != 1:
+        unmarked = [(cell, body) for cell, body in rows[row]
+                    if not all(int(probs[i].argmax()) == MARKER_LABEL_INDEX for i in body)]
+        if len(unmarked) != 1:
             continue
-        cell, body = rows[row][0]
+        cell, body = unmarked[0]
         if cell.col_span != 1 or not all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body):
             continue
         header_above = all(int(probs[i].argmax()) == KEY_LABEL_INDEX for _, ids in rows[above] for i in ids)
@@ -465,7 +472,25 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
             _settle_in_column(probs, cell.col, body, chosen, means)
 
 
-SURE_KEY = 0.6  # the model's mean key probability over a cell it reads as a printed key
+SURE_KEY = 0.8  # the model's mean key probability over a cell it reads as a printed key
+
+
+def _rows_read_as_nothing(page: Page, table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
+                          means: dict[int, np.ndarray]) -> None:
+    """A row whose every cell reads as no field, each one column wide in a column read as an
+    indicator field (a template's leftover 指标2 alone in the name column), holds its columns'
+    fields: a note or a sentence printed in the table runs across its columns. Only in a ruled
+    table: the rows of a borderless one may take in the page's footer."""
+    if not table.ruled:
+        return
+    for cells in _rows_of_cells(table, probs).values():
+        if not all(cell.col_span == 1 and cell.col in chosen
+                   and all(int(probs[i].argmax()) == OTHER_LABEL_INDEX for i in body) for cell, body in cells):
+            continue
+        if not any(ch.isalnum() for _, body in cells for i in body for ch in page.tokens[i].text):
+            continue  # dashes in the empty cells of a total row
+        for cell, body in cells:
+            _settle_in_column(probs, cell.col, body, chosen, means)
 
 
 def _one_field_per_row(table: Table, probs: list[np.ndarray | None]) -> None:
