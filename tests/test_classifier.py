@@ -726,3 +726,30 @@ def test_a_row_printing_a_level_holds_no_goal():
     probs += [_probs_of(KEY=0.9)] * 4 + [_probs_of(GOAL_EXPECTED=0.9, NAME=0.1)] * 2  # the goals block keeps its own
     no_goals_in_indicator_rows(page, probs)
     assert _labels(probs) == ["LEVEL1"] * 2 + ["NAME"] * 3 + ["ACTUAL"] * 2 + ["KEY"] * 4 + ["GOAL_EXPECTED"] * 2
+
+
+def test_a_row_printing_budget_amounts_holds_no_goal_and_no_header_field():
+    from service.stages.labelling.classifier import no_goals_in_indicator_rows
+
+    # 项目支出 read as a goal over the goals block below; a 分值 of 20 read as a phone number
+    page, _ = _grid([[("项目支出", {}), ("0", {}), ("833", {}), ("726", {}), ("20", {}), ("—", {})]])
+    probs = [_probs_of(GOAL_EXPECTED=0.6, FUND_ITEM=0.3)] * 4 + [_probs_of(FUND_INITIAL=0.9)]
+    probs += [_probs_of(FUND_ANNUAL=0.9)] * 3 + [_probs_of(FUND_EXECUTED=0.9)] * 3
+    probs += [_probs_of(O=0.55, FUND_WEIGHT=0.4)] * 2 + [_probs_of(O=0.9, FUND_RATE=0.05)]
+    no_goals_in_indicator_rows(page, probs)
+    assert _labels(probs) == ["FUND_ITEM"] * 4 + ["FUND_INITIAL"] + ["FUND_ANNUAL"] * 3 + [
+        "FUND_EXECUTED"] * 3 + ["FUND_WEIGHT"] * 2 + ["O"]  # a dash holds no amount
+    # one amount in a goals row leaves it the goals'
+    page, _ = _grid([[("预期目标", {}), ("完成2台", {})]])
+    probs = [_probs_of(KEY=0.9)] * 4 + [_probs_of(GOAL_EXPECTED=0.9)] * 2 + [_probs_of(FUND_ANNUAL=0.6, GOAL_EXPECTED=0.4)]
+    probs += [_probs_of(GOAL_EXPECTED=0.9)]
+    no_goals_in_indicator_rows(page, probs)
+    assert _labels(probs)[4:] == ["GOAL_EXPECTED"] * 2 + ["FUND_ANNUAL", "GOAL_EXPECTED"]
+
+
+def test_an_empty_budget_cell_read_as_its_neighbours_field_takes_its_second_reading():
+    # the — of an empty 年初预算数 read FUND_ANNUAL beside the 全年预算数 of 上年结转资金
+    page, probs = _grid([[("上年结转资金", {"FUND_ITEM": 0.99}), ("—", {"FUND_ANNUAL": 0.6, "FUND_INITIAL": 0.35}),
+                          ("633.59", {"FUND_ANNUAL": 0.99}), ("596.64", {"FUND_EXECUTED": 0.99})]])
+    vote_columns(page, probs)
+    assert _labels(probs) == ["FUND_ITEM"] * 6 + ["FUND_INITIAL"] + ["FUND_ANNUAL"] * 6 + ["FUND_EXECUTED"] * 6

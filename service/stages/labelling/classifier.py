@@ -38,7 +38,7 @@ import numpy as np
 
 from ...document import Cell, Document, Page, Table, Token
 from ...geometry import char_height, group_lines
-from ...labels import BIO_TAGS, HEADER_FIELDS, INDICATOR_FIELDS, LABELS, FieldLabel
+from ...labels import BIO_TAGS, FUND_FIELDS, HEADER_FIELDS, INDICATOR_FIELDS, LABELS, FieldLabel
 from ...registry import register
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
@@ -494,11 +494,12 @@ def _rows_read_as_nothing(page: Page, table: Table, probs: list[np.ndarray | Non
 
 
 def _one_field_per_row(table: Table, probs: list[np.ndarray | None]) -> None:
-    """A row holds each indicator field in one column: a cell reading in doubt as the field
-    another cell of its row holds more surely (the 度 of 参训人员满意度, cut by the page break
-    and alone in its column, read LEVEL2 beside the level's own rest 象满意度指标) takes its
-    second likeliest field, if that is an indicator field the row does not hold. A cell read
-    surely is left alone: a pen stroke may split one cell in two, both halves one field."""
+    """A row holds each indicator or fund field in one column: a cell reading in doubt as the
+    field another cell of its row holds more surely (the 度 of 参训人员满意度, cut by the page
+    break and alone in its column, read LEVEL2 beside the level's own rest 象满意度指标; the —
+    of an empty 年初预算数 read as the 全年预算数 beside it) takes its second likeliest field, if
+    that is a field of the same kind the row does not hold. A cell read surely is left alone:
+    a pen stroke may split one cell in two, both halves one field."""
     for cells in _rows_of_cells(table, probs).values():
         read = []
         for cell, body in cells:
@@ -509,10 +510,11 @@ def _one_field_per_row(table: Table, probs: list[np.ndarray | None]) -> None:
         for sure, field, *_ in read:
             held[field] = max(held.get(field, 0.0), sure)
         for sure, field, cell, body, mean in read:
-            if field not in COLUMN_FIELDS or field in REPEATABLE or sure >= SURE_FIELD or held[field] <= sure:
+            if field in REPEATABLE or sure >= SURE_FIELD or held[field] <= sure:
                 continue
+            kind = next((fields for fields in (COLUMN_FIELDS, FUND_LABELS) if field in fields), None)
             other = int(np.argsort(mean)[-2])
-            if other in COLUMN_FIELDS and other not in held:
+            if kind is not None and other in kind and other not in held:
                 _settle(probs, body, other, float(mean[other]))
                 held[other] = float(mean[other])
 
@@ -620,22 +622,38 @@ def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
 
 
 GOALS = {LABELS.index(FieldLabel.goal_expected.value), LABELS.index(FieldLabel.goal_actual.value)}
+FUND_LABELS = [LABELS.index(f.value) for f in FUND_FIELDS]
+FUND_AMOUNTS = {LABELS.index(f.value) for f in (FieldLabel.fund_initial, FieldLabel.fund_annual, FieldLabel.fund_executed)}
 LEVELS = {LABELS.index(FieldLabel.level1.value), LABELS.index(FieldLabel.level2.value)}
 
 
 def no_goals_in_indicator_rows(page: Page, probs: list[np.ndarray | None]) -> None:
     """A table row that prints a level (产出指标 | 数量指标 | ...) is an indicator's: a cell of
     it read as a goal (预期目标, 实际完成情况; the model, meeting the first row of a table that
-    starts a page, may take it for the goals block above) holds its likeliest indicator field."""
+    starts a page, may take it for the goals block above) holds its likeliest indicator field.
+    So is a row that prints two budget amounts or more a fund row's: a cell of it read as a
+    goal (项目支出 over the goals block below), a header field or no field though it holds a
+    digit (a 分值 of 20.00 read as a phone number) holds its likeliest fund field."""
     for table in page.tables:
         for cells in _row_bodies(table, probs):
-            if not any(int(probs[i].argmax()) in LEVELS for body in cells for i in body):
+            read = [int(np.mean([probs[i] for i in body], axis=0).argmax()) for body in cells]
+            if any(int(probs[i].argmax()) in LEVELS for body in cells for i in body):
+                fields, strays = COLUMN_FIELDS, [set(GOALS)] * len(cells)
+            elif sum(f in FUND_AMOUNTS for f in read) >= 2:
+                fields = FUND_LABELS
+                strays = [GOALS | set(HEADER_LABELS) | ({OTHER_LABEL_INDEX} if _has_digit(page, body) else set())
+                          for body in cells]
+            else:
                 continue
-            for body in cells:
-                mean = np.mean([probs[i] for i in body], axis=0)
-                if int(mean.argmax()) in GOALS:
-                    field = max(COLUMN_FIELDS, key=lambda f: mean[f])
+            for body, f, stray in zip(cells, read, strays):
+                if f in stray:
+                    mean = np.mean([probs[i] for i in body], axis=0)
+                    field = max(fields, key=lambda k: mean[k])
                     _settle(probs, body, field, float(mean[field]))
+
+
+def _has_digit(page: Page, ids: Sequence[int]) -> bool:
+    return any(ch.isdigit() for i in ids for ch in page.tokens[i].text)
 
 
 def _swap(probs: list[np.ndarray | None], ids: Sequence[int], fields: dict[int, int]) -> None:
