@@ -14,7 +14,10 @@ document), with their own boxes and token type 1. Training builds the same prefi
 the true labels. Windows of a document therefore run in order, one after another.
 
 The model predicts BIO tags (service.labels.BIO_TAGS); a token's label is the field
-whose B- and I- probabilities, averaged over its characters, sum highest.
+whose B- and I- probabilities, averaged over its characters, sum highest, after the
+votes (``vote``) have settled each unit the layout found (a cell, a column, a row) on one
+field. The indicator columns a page's table settles carry to the next page, where a column
+too short to vote means what it meant before.
 
 Files in the model directory: config.json + model.safetensors (transformers'
 LayoutLMForTokenClassification, what training writes and continues from), model.onnx
