@@ -53,6 +53,8 @@ PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]
 KEY_LABEL_INDEX = LABELS.index(FieldLabel.key.value)
 MARKER_LABEL_INDEX = LABELS.index(FieldLabel.marker.value)
+OTHER_LABEL_INDEX = LABELS.index(FieldLabel.other.value)
+TITLE_LABEL_INDEX = LABELS.index(FieldLabel.title.value)
 
 
 @dataclass(frozen=True)
@@ -589,16 +591,15 @@ def spanning_names(page: Page, probs: list[np.ndarray | None]) -> None:
 def marker_texts(page: Page, probs: list[np.ndarray | None]) -> None:
     """A continuation marker (续上页, 续表) is a set phrase: a cell printing the same text as a
     cell of the page read as a marker throughout is a marker too."""
-    marker = LABELS.index(FieldLabel.marker.value)
     cells = [(page_text, body) for table in page.tables for cell in table.cells
              if (body := [i for i in cell.tokens if probs[i] is not None])
              and (page_text := "".join(normalise_char_text(page.tokens[i].text) for i in body))]
-    marked = {text for text, body in cells if all(int(probs[i].argmax()) == marker for i in body)}
+    marked = {text for text, body in cells if all(int(probs[i].argmax()) == MARKER_LABEL_INDEX for i in body)}
     for text, body in cells:
         if text in marked:
             for i in body:
-                if int(probs[i].argmax()) != marker:
-                    _settle(probs, [i], marker, probs[i].max())  # its own confidence, as a marker
+                if int(probs[i].argmax()) != MARKER_LABEL_INDEX:
+                    _settle(probs, [i], MARKER_LABEL_INDEX, probs[i].max())  # its own confidence, as a marker
 
 
 TOTALS = {LABELS.index(FieldLabel.weight.value): LABELS.index(FieldLabel.total_weight.value),
@@ -668,7 +669,6 @@ def _swap(probs: list[np.ndarray | None], ids: Sequence[int], fields: dict[int, 
 
 
 HEADER_LABELS = [LABELS.index(f.value) for f in HEADER_FIELDS]
-OTHER_LABEL_INDEX = LABELS.index(FieldLabel.other.value)
 
 
 def vote_header_fields(page: Page, probs: list[np.ndarray | None]) -> None:
@@ -773,9 +773,8 @@ def _keys_inside_values(page: Page, probs: list[np.ndarray | None], ordered: Seq
     """One or two KEY characters between two characters of one field, close on both sides, take that field."""
     ids = [i for i in ordered if probs[i] is not None]
     labels = [int(probs[i].argmax()) for i in ids]
-    other = LABELS.index(FieldLabel.other.value)
     for n in range(1, len(ids) - 1):
-        if labels[n] != KEY_LABEL_INDEX or labels[n - 1] in (KEY_LABEL_INDEX, other):
+        if labels[n] != KEY_LABEL_INDEX or labels[n - 1] in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX):
             continue
         end = n + 1 if labels[n + 1] != KEY_LABEL_INDEX else n + 2
         if end >= len(ids) or labels[end] != labels[n - 1]:
@@ -914,7 +913,6 @@ class ClassifierLabeller:
         return char_probs
 
 
-TITLE_LABEL_INDEX = LABELS.index(FieldLabel.title.value)
 FORM_TITLE_CHARS = 6  # 绩效自评表 and more: a title line, not a stray character read as one
 FORM_CONTENT_CHARS = 40  # a form's worth of text above it: the title starts another form
 
