@@ -378,12 +378,20 @@ def test_the_rest_of_a_cut_cell_alone_under_the_header_holds_an_indicator_field(
                          [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
     vote_columns(page, probs)
     assert _labels(probs) == ["KEY"] * 10 + ["NAME"] * 2 + ["KEY"] * 2 + ["TOTAL_WEIGHT"] * 3
-    # a key the model is sure of, printed alone under the header, is the header's second row
+    # a key the model is sure of, alone under the header whose other cells reach down beside
+    # it, is the header's second row
     page, probs = _grid([[("一级指标", head), ("三级指标", head), ("分值", head)],
-                         [None, ("(分)", {"KEY": 0.9, "NAME": 0.05})],
-                         [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
+                         [None, None, ("(分)", {"KEY": 0.9, "NAME": 0.05})],
+                         [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]],
+                        spans={(0, 0): (2, 1), (0, 1): (2, 1)})
     vote_columns(page, probs)
     assert _labels(probs)[10:13] == ["KEY"] * 3
+    # in a ruled row of its own it is a cut cell's rest however sure: the （二） of 服务电话拨打方投诉（二）
+    page, probs = _grid([[("一级指标", head), ("三级指标", head), ("分值", head)],
+                         [None, ("（二）", {"KEY": 0.86, "NAME": 0.13})],
+                         [("总分", head), None, ("100", {"TOTAL_WEIGHT": 0.9})]])
+    vote_columns(page, probs)
+    assert _labels(probs)[10:13] == ["NAME"] * 3
     # the 续表 printed down the level column may share the cut cell's row (标 of 绩效目标, KEY 0.78)
     page, probs = _grid([[("一级指标", head), ("三级指标", head), ("偏差原因", head)],
                          [("续表", {"MARKER": 0.99}), None, ("标", {"KEY": 0.78, "DEVIATION": 0.21})],

@@ -458,7 +458,9 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
     it under the header, but in doubt: it holds its column's field, or where the column has
     no other cells, its own likeliest indicator field, for reconstruction to join it to the
     row it continues; a continuation marker (续表 printed down the level columns) may share its
-    row. A key printed alone under the header (a header's second row) is sure."""
+    row. A key printed alone under the header, and sure, is the header's second row where the
+    header's other cells reach down beside it or no ruling tells; a ruled row of its own is a
+    body row, whatever the model reads in it (the （二） of 服务电话拨打方投诉（二）, KEY 0.86)."""
     rows = _rows_of_cells(table, probs)
     order = sorted(rows)
     for above, row, below in zip(order, order[1:], order[2:]):
@@ -472,12 +474,17 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
         header_above = all(int(probs[i].argmax()) == KEY_LABEL_INDEX for _, ids in rows[above] for i in ids)
         values_below = any(int(probs[i].argmax()) not in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX)
                            for _, ids in rows[below] for i in ids)
-        sure = np.mean([probs[i][KEY_LABEL_INDEX] for i in body]) >= SURE_KEY
+        sure = np.mean([probs[i][KEY_LABEL_INDEX] for i in body]) >= SURE_KEY and not _row_of_its_own(table, row)
         if header_above and values_below and not sure:
             _settle_in_column(probs, cell.col, body, chosen, means)
 
 
 SURE_KEY = 0.8  # the model's mean key probability over a cell it reads as a printed key
+
+
+def _row_of_its_own(table: Table, row: int) -> bool:
+    """A ruled table's row that no cell above reaches down into."""
+    return table.ruled and not any(cell.row < row < cell.row + cell.row_span for cell in table.cells)
 
 
 def _rows_read_as_nothing(page: Page, table: Table, probs: list[np.ndarray | None], chosen: dict[int, int],
