@@ -761,3 +761,25 @@ def test_an_empty_budget_cell_read_as_its_neighbours_field_takes_its_second_read
                           ("633.59", {"FUND_ANNUAL": 0.99}), ("596.64", {"FUND_EXECUTED": 0.99})]])
     vote_columns(page, probs)
     assert _labels(probs) == ["FUND_ITEM"] * 6 + ["FUND_INITIAL"] + ["FUND_ANNUAL"] * 6 + ["FUND_EXECUTED"] * 6
+
+
+
+def test_the_words_of_the_row_under_the_total_row_are_the_grade():
+    """自评等级 | 中 under 合计: the model, which met few grades but 优 and 良, reads 中 as a
+    deviation reason, GRADE second; the column vote then made it the total weight."""
+    key, weight, score = {"KEY": 0.99}, {"WEIGHT": 0.8}, {"SCORE": 0.8}
+
+    def labelled(last_row):
+        page, probs = _grid([[("指标", key), ("分值", key), ("得分", key), ("原因", key)],
+                             [("培训人次", {"NAME": 0.9}), ("50", weight), ("45", score), ("偏低", {"DEVIATION": 0.9})],
+                             [("满意度", {"NAME": 0.9}), ("50", weight), ("45", score), ("偏低", {"DEVIATION": 0.9})],
+                             [("合计", key), ("100", weight), ("90", score), ("—", {"O": 0.9})],
+                             last_row], spans={(4, 1): (1, 3)})
+        vote(page, probs)
+        return _labels(probs)
+
+    labels = labelled([("自评等级", key), ("中", {"DEVIATION": 0.66, "GRADE": 0.33})])
+    assert labels[-13:] == ["KEY"] * 2 + ["TOTAL_WEIGHT"] * 3 + ["TOTAL_SCORE"] * 2 + ["O"] + ["KEY"] * 4 + ["GRADE"]
+    # a dash left in the grade's cell is no field; a row under the totals printing a number is no grade's
+    assert labelled([("自评等级", key), ("—", {"DEVIATION": 0.5, "GRADE": 0.1, "O": 0.3})])[-1] == "O"
+    assert "GRADE" not in labelled([("备注", key), ("第2条", {"DEVIATION": 0.66, "GRADE": 0.33})])

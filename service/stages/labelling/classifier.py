@@ -54,6 +54,7 @@ SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]
 KEY_LABEL_INDEX = LABELS.index(FieldLabel.key.value)
 MARKER_LABEL_INDEX = LABELS.index(FieldLabel.marker.value)
 OTHER_LABEL_INDEX = LABELS.index(FieldLabel.other.value)
+GRADE_LABEL_INDEX = LABELS.index(FieldLabel.grade.value)
 TITLE_LABEL_INDEX = LABELS.index(FieldLabel.title.value)
 
 
@@ -278,6 +279,7 @@ def vote(page: Page, probs: list[np.ndarray | None], known: Sequence[KnownColumn
     marker_texts(page, probs)
     spanning_names(page, probs)
     total_rows(page, probs)  # an indicator row's 分值/得分 read as totals then join their columns' vote
+    grade_rows(page, probs)
     no_goals_in_indicator_rows(page, probs)
     known = vote_columns(page, probs, known)
     total_rows(page, probs)  # and a total row's cells the columns' vote took for an indicator's are totals
@@ -630,6 +632,28 @@ def total_rows(page: Page, probs: list[np.ndarray | None]) -> None:
                 _swap(probs, ids, TOTALS)
             elif labels & ROW_NAMES and labels & ROW_VALUES and KEY_LABEL_INDEX not in labels:
                 _swap(probs, ids, indicator_of)
+
+
+def grade_rows(page: Page, probs: list[np.ndarray | None]) -> None:
+    """The row under a total row printing a key and words, no number (评价等级 | 中), is the
+    grade's: its words are the grade where the model finds them likelier a grade than no
+    field. The model, which met few grades in training but 优 and 良, reads a 中 spanning the
+    分值 and 得分 columns as a deviation reason (GRADE 0.33, second); the column vote would
+    make it the total weight."""
+    totals = set(TOTALS.values())
+    for table in page.tables:
+        rows = _rows_of_cells(table, probs)
+        order = sorted(rows)
+        for above, row in zip(order, order[1:]):
+            if not any(int(probs[i].argmax()) in totals for _, body in rows[above] for i in body):
+                continue
+            words = [body for _, body in rows[row] if not all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body)]
+            if len(words) == len(rows[row]) or not words or any(_has_digit(page, body) for body in words):
+                continue
+            for body in words:
+                mean = np.mean([probs[i] for i in body], axis=0)
+                field = max((GRADE_LABEL_INDEX, OTHER_LABEL_INDEX), key=lambda f: mean[f])
+                _settle(probs, body, field, float(mean[field]))
 
 
 GOALS = {LABELS.index(FieldLabel.goal_expected.value), LABELS.index(FieldLabel.goal_actual.value)}
