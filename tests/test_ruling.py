@@ -88,6 +88,22 @@ def test_slight_residual_skew_is_tolerated():
     assert match_cells([c for t in page.tables for c in t.cells], expected) == len(expected)
 
 
+def test_a_ruling_one_pixel_beside_the_end_of_another_is_found():
+    """Two blocks of a form printed one under the other: the header rows' column ruling
+    (主管部门's value | 实施单位) ends where the fund table's starts, a pixel over at 100 dpi.
+    Both are found, so the header row is split too."""
+    img = Image.new("L", (600, 300), 255)
+    draw = ImageDraw.Draw(img)
+    for y in (40, 80, 240):
+        draw.line([(40, y), (500, y)], fill=0, width=1)
+    for x in (40, 500):
+        draw.line([(x, 40), (x, 240)], fill=0, width=1)
+    draw.line([(200, 40), (200, 80)], fill=0, width=1)
+    draw.line([(201, 80), (201, 240)], fill=0, width=2)  # longer and heavier: its band wins
+    (table,) = _run(_page_from(img, 100)).tables
+    assert [(c.row, c.col, c.row_span, c.col_span) for c in table.cells] == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+
+
 def test_text_only_page_and_lone_lines_make_no_table():
     img = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(img)
