@@ -141,6 +141,23 @@ def test_shuffled_columns_print_an_order_no_named_order_has():
     assert plain.truth == again.truth and plain.tags["column_order"] != "shuffled"
 
 
+def test_low_scores_print_the_grades_usual_forms_rarely_do():
+    """Drawn as usual, more than nine forms in ten grade 优 or 良 (80 or more); documents drawn
+    with low scores meet fewer targets, so their totals fall and 中 and 差 get printed and learnt."""
+    def totals(low_scores: float) -> list[float]:
+        return [form["total_score"] for seed in range(12)
+                for form in make_document(f"s{seed}", random.Random(seed), plan={"style": {"font": "noto_sans"}},
+                                          low_scores=low_scores).truth["forms"]]
+
+    usual, low = totals(0.0), totals(1.0)
+    assert sum(usual) / len(usual) - sum(low) / len(low) > 15
+    assert sum(t < 80 for t in low) >= 0.7 * len(low) and min(low) < 60
+    # without low scores, the same seed draws exactly what it drew before
+    plain = make_document("p", random.Random(3), plan={"style": {"font": "noto_sans"}})
+    again = make_document("p", random.Random(3), plan={"style": {"font": "noto_sans"}}, low_scores=0.0)
+    assert plain.truth == again.truth
+
+
 def test_long_table_runs_over_pages_and_splits_rows():
     found_split = False
     for seed in range(20, 30):

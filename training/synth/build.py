@@ -2,7 +2,7 @@
 
     python -m training.synth.build --out DIR --n N --seed S [--split train|eval|samples]
         [--workers 2] [--no-png] [--no-scan] [--exclude-style KEY=VALUE ...] [--style KEY=VALUE ...]
-        [--shuffled-columns SHARE]
+        [--shuffled-columns SHARE] [--low-scores SHARE]
 
 Each DIR/<doc_id>/ gets digital.pdf (text layer), scan.pdf (image-only JPEG pages),
 pages/NNN.png (the scan pages), truth.json (a service.contract.ExtractionResult; every
@@ -73,7 +73,7 @@ def generate_one(task: dict) -> dict:
     style_force = {k: sorted(v)[0] for k, v in force.items()}
     for _attempt in range(30):  # document-level tags are checked after drawing
         gen = make_document(task["doc_id"], rng, exclude=exclude, force=style_force, plan=task.get("plan"),
-                            shuffled_columns=task.get("shuffled_columns", 0.0))
+                            shuffled_columns=task.get("shuffled_columns", 0.0), low_scores=task.get("low_scores", 0.0))
         if tags_match(gen.tags, exclude, force):
             break
     records = token_records(gen.pages)
@@ -120,7 +120,7 @@ def _init_worker() -> None:
 
 def build(out: Path, n: int, seed: int, split: str = "train", workers: int = 2, png: bool = True, scan: bool = True,
           exclude: dict[str, set[str]] | None = None, force: dict[str, set[str]] | None = None,
-          shuffled_columns: float = 0.0) -> list[dict]:
+          shuffled_columns: float = 0.0, low_scores: float = 0.0) -> list[dict]:
     from .fonts import ensure_all
 
     from .style import style_options
@@ -148,7 +148,8 @@ def build(out: Path, n: int, seed: int, split: str = "train", workers: int = 2, 
                       "exclude": {k: sorted(v) for k, v in (exclude or {}).items()},
                       "force": {k: sorted(v) for k, v in (force or {}).items()},
                       "plan": plan, "png": png and (plan or {}).get("png", True), "scan": scan,
-                      "rotate_rate": (plan or {}).get("rotate_rate", 0.05), "shuffled_columns": shuffled_columns})
+                      "rotate_rate": (plan or {}).get("rotate_rate", 0.05), "shuffled_columns": shuffled_columns,
+                      "low_scores": low_scores})
     if workers > 1:
         with Pool(workers, initializer=_init_worker) as pool:
             tags = list(pool.imap(generate_one, tasks, chunksize=1))
@@ -176,11 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shuffled-columns", type=float, default=0.0, metavar="SHARE",
                     help="print this share of documents with their indicator columns in a random order "
                          "that no named order has (training data for the learned labeller)")
+    ap.add_argument("--low-scores", type=float, default=0.0, metavar="SHARE",
+                    help="make this share of documents meet fewer targets: totals mostly under 80, grades 中 and 差 "
+                         "(training data for the learned labeller)")
     args = ap.parse_args(argv)
     start = time.time()
     tags = build(args.out, args.n, args.seed, args.split, args.workers, png=not args.no_png, scan=not args.no_scan,
                  exclude=_parse_pairs(args.exclude_style), force=_parse_pairs(args.style),
-                 shuffled_columns=args.shuffled_columns)
+                 shuffled_columns=args.shuffled_columns, low_scores=args.low_scores)
     pages = sum(t["n_pages"] for t in tags)
     took = time.time() - start
     print(f"{len(tags)} documents, {pages} pages in {took:.1f} s ({took / max(pages, 1):.2f} s/page) → {args.out}", file=sys.stderr)

@@ -404,7 +404,7 @@ def _deviation(rng: random.Random) -> str:
 
 
 def _indicators(rng: random.Random, form_type: FormType, year: int, n: int, total_points: float, levels: bool,
-                points_in_label: bool) -> list[IndicatorSpec]:
+                points_in_label: bool, met_rate: float = 0.8) -> list[IndicatorSpec]:
     catalogue = LEVELS if form_type is FormType.project else DEPARTMENT_LEVELS
     # rows per level1: the usual shape is many 产出 rows, fewer 效益, one or two 满意度
     share = {"产出指标": 0.6, "效益指标": 0.3, "满意度指标": 0.1}
@@ -449,7 +449,7 @@ def _indicators(rng: random.Random, form_type: FormType, year: int, n: int, tota
                 specs.append(IndicatorSpec(level1=label if levels else None, level2=spare[0] if levels else None, level_only=True))
                 empty_category = False
             prev_l2 = l2
-            met = rng.random() < 0.8
+            met = rng.random() < met_rate
             for _ in range(6):  # prefer a name not used yet in this form
                 row = _row_for(rng, year, l2, met)
                 if row.name not in names_used:
@@ -566,8 +566,10 @@ def _funds(rng: random.Random, form_type: FormType, weighted: bool, fund_weight:
     return rows
 
 
-def random_spec(rng: random.Random, form_type: FormType | None = None, n_indicators: int | None = None) -> FormSpec:
-    """A consistent form with everything the printer needs."""
+def random_spec(rng: random.Random, form_type: FormType | None = None, n_indicators: int | None = None,
+                met_rate: float = 0.8) -> FormSpec:
+    """A consistent form with everything the printer needs; ``met_rate`` is the chance that an
+    indicator meets its target and scores in full (most forms score 85 or more: grade 优 or 良)."""
     if form_type is None:
         form_type = FormType.department if rng.random() < 0.25 else FormType.project
     year = rng.randint(2016, 2024)
@@ -595,7 +597,7 @@ def random_spec(rng: random.Random, form_type: FormType | None = None, n_indicat
     if n_indicators is None:
         n_indicators = rng.choices([rng.randint(1, 5), rng.randint(6, 18), rng.randint(19, 35), rng.randint(36, 80)], [1, 6, 3, 1])[0]
     points_in_label = levels and rng.random() < 0.2
-    indicators = _indicators(rng, form_type, year, n_indicators, 100.0 - fund_weight, levels, points_in_label)
+    indicators = _indicators(rng, form_type, year, n_indicators, 100.0 - fund_weight, levels, points_in_label, met_rate)
     ctx = dict(topic=topic, year=year, next_year=year + 1, n=rng.randint(2, 120), m=rng.randint(100, 5000), k=rng.randint(2, 30),
                p=rng.choice([95, 98, 100]), money=fmt_num(funds[0].executed or 0))
     k = rng.choice([1, 2, 3, 3, 4])

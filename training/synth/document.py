@@ -95,11 +95,13 @@ def _plant(spec: FormSpec, plan: dict) -> None:
 
 def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] | None = None,
                   force: dict[str, str] | None = None, plan: dict | None = None,
-                  shuffled_columns: float = 0.0) -> Generated:
+                  shuffled_columns: float = 0.0, low_scores: float = 0.0) -> Generated:
     """Draw and lay out one document. ``plan`` pins choices (tests and samples): n_forms,
     form_types, n_indicators, rubric ("before" | "after" | None), style overrides.
     ``shuffled_columns``: the share of documents whose indicator columns are printed in a
-    random order (training data for the learned labeller; 0 leaves every other draw as it was)."""
+    random order (training data for the learned labeller; 0 leaves every other draw as it was).
+    ``low_scores``: the share of documents whose forms meet fewer targets (totals mostly under 80,
+    grades 中 and 差, which forms drawn as usual rarely print; 0 leaves every draw as it was)."""
     plan = plan or {}
     # print habits come from their own stream so adding one never reshuffles the content
     state = repr(rng.getstate())
@@ -113,10 +115,15 @@ def make_document(doc_id: str, rng: random.Random, exclude: dict[str, set[str]] 
             shuffle_columns(style, columns_rng)
     for key, value in plan.get("style", {}).items():
         setattr(style, key, value)
+    met_rate = 0.8
+    if low_scores:
+        scores_rng = random.Random(hashlib.sha1((state + "/scores").encode()).hexdigest())
+        if scores_rng.random() < low_scores:
+            met_rate = scores_rng.uniform(0.0, 0.5)
     n_forms = plan.get("n_forms") or rng.choices([1, 2, 3], [8, 2, 1])[0]
     types = plan.get("form_types") or [None] * n_forms
     counts = plan.get("n_indicators") or [None] * n_forms
-    specs = [random_spec(rng, FormType(t) if t else None, n) for t, n in zip(types, counts)]
+    specs = [random_spec(rng, FormType(t) if t else None, n, met_rate) for t, n in zip(types, counts)]
     for spec in specs:
         for key, value in plan.get("spec", {}).items():
             if key == "after_blocks" and value is True:
