@@ -783,3 +783,13 @@ def test_the_words_of_the_row_under_the_total_row_are_the_grade():
     # a dash left in the grade's cell is no field; a row under the totals printing a number is no grade's
     assert labelled([("自评等级", key), ("—", {"DEVIATION": 0.5, "GRADE": 0.1, "O": 0.3})])[-1] == "O"
     assert "GRADE" not in labelled([("备注", key), ("第2条", {"DEVIATION": 0.66, "GRADE": 0.33})])
+
+
+def test_a_value_opening_with_a_key_character_and_holding_one_inside_is_one_field():
+    # 全 and 标 of 全市重点场所外语标识采集数量, the first row under a header, both read KEY
+    name = {"NAME": 0.9, "KEY": 0.09}
+    key = {"KEY": 0.9, "NAME": 0.09}
+    page, _ = _grid([[("指标名称", {"KEY": 0.99})], [("全市重点标识", {})]])
+    probs = [_probs_of(KEY=0.99)] * 4 + [_probs_of(**p) for p in (key, name, name, key, name, name)]
+    vote_units(page, probs)
+    assert _labels(probs) == ["KEY"] * 4 + ["NAME"] * 6

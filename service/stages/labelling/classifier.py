@@ -321,7 +321,8 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
     产出指标（42分）) are the value's: no key is printed inside a value. The other way round,
     a cell mixing value characters into a key (_key_or_value) is a key, and a key character
     opening the value of a key cell, or a value of three characters or more (_value_not_key),
-    is the value's."""
+    is the value's: once the keys inside it are (全 and 标 of 全市重点场所外语标识采集数量 under
+    the header, both read KEY)."""
     h = char_height(page.tokens, [i for line in page.lines for i in line])
     for table in page.tables:
         after_key = _cells_after_keys(table, probs)
@@ -334,9 +335,9 @@ def vote_units(page: Page, probs: list[np.ndarray | None]) -> None:
             named_row = bool(names.get(cell.row, set()) - {id(cell)})
             if table.ruled or cell.col_span == 1:
                 _key_or_value(page, probs, ordered, named_row=named_row)
+            _keys_inside_values(page, probs, ordered, h)
             if (table.ruled and id(cell) in after_key) or len(cell.tokens) >= 3 or named_row:
                 _value_not_key(page, probs, ordered)
-            _keys_inside_values(page, probs, ordered, h)
             if table.ruled or cell.col_span == 1:
                 _vote(page, probs, cell.tokens)
     for line in page.lines:
