@@ -785,6 +785,17 @@ def test_the_words_of_the_row_under_the_total_row_are_the_grade():
     assert "GRADE" not in labelled([("备注", key), ("第2条", {"DEVIATION": 0.66, "GRADE": 0.33})])
 
 
+def test_a_grade_is_a_word():
+    # the ☆ of a seal stamped below the table, read GRADE; 优 stays the grade
+    from service.document import Page
+
+    tokens = [Token(text="☆", box=(300, 700, 310, 710)), Token(text="优", box=(300, 300, 310, 310))]
+    page = Page(number=1, width=595, height=842, tokens=tokens, lines=[[0], [1]])
+    probs = [_probs_of(GRADE=0.43, O=0.28), _probs_of(GRADE=0.9)]
+    vote(page, probs)
+    assert _labels(probs) == ["O", "GRADE"]
+
+
 def test_a_value_opening_with_a_key_character_and_holding_one_inside_is_one_field():
     # 全 and 标 of 全市重点场所外语标识采集数量, the first row under a header, both read KEY
     name = {"NAME": 0.9, "KEY": 0.09}

@@ -280,6 +280,7 @@ def vote(page: Page, probs: list[np.ndarray | None], known: Sequence[KnownColumn
     spanning_names(page, probs)
     total_rows(page, probs)  # an indicator row's 分值/得分 read as totals then join their columns' vote
     grade_rows(page, probs)
+    grades_are_words(page, probs)
     no_goals_in_indicator_rows(page, probs)
     known = vote_columns(page, probs, known)
     total_rows(page, probs)  # and a total row's cells the columns' vote took for an indicator's are totals
@@ -655,6 +656,14 @@ def grade_rows(page: Page, probs: list[np.ndarray | None]) -> None:
                 mean = np.mean([probs[i] for i in body], axis=0)
                 field = max((GRADE_LABEL_INDEX, OTHER_LABEL_INDEX), key=lambda f: mean[f])
                 _settle(probs, body, field, float(mean[field]))
+
+
+def grades_are_words(page: Page, probs: list[np.ndarray | None]) -> None:
+    """A grade is a word (优, 良好): a token read as the grade holding no letter (the ☆ of a
+    seal stamped below the table, read GRADE 0.43) is no field."""
+    for i, p in enumerate(probs):
+        if p is not None and int(p.argmax()) == GRADE_LABEL_INDEX and not any(ch.isalpha() for ch in page.tokens[i].text):
+            _settle(probs, [i], OTHER_LABEL_INDEX, float(p.max()))
 
 
 GOALS = {LABELS.index(FieldLabel.goal_expected.value), LABELS.index(FieldLabel.goal_actual.value)}
