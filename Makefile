@@ -46,7 +46,8 @@ test: install-paddle
 bench: install-paddle
 	$(BIN)/python -m training.bench --out docs/benchmarks.md
 
-# The evaluation set: never looked at while tuning, never trained on.
+# The evaluation set: never trained on, not used for tuning (models/README.md names the two
+# documents looked at once, for rules then checked on data/devset and fresh sets).
 evalset: install
 	$(BIN)/python -m training.synth.build --split eval --n 150 --seed $(SEED) --out $(EVALSET) --no-png --workers 2
 
