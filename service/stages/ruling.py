@@ -199,11 +199,12 @@ def _pieces(mask: np.ndarray, min_len: int, depth: int = 0) -> list[tuple[float,
             # Off the band, the line's fringe goes with it, but only alongside its ink: beside
             # its end a line one pixel over may run on (主管部门's value | 实施单位 ruled at
             # 267.5 pt, the fund table's column under it at 268.6 pt).
+            along = inked[1:-1]
             rest = sub.copy()
             rest[b0:b1] = 0
-            rest[max(0, b0 - 1)][inked[1:-1]] = 0
+            rest[max(0, b0 - 1)][along] = 0
             if b1 < h:
-                rest[b1][inked[1:-1]] = 0
+                rest[b1][along] = 0
             if np.count_nonzero(rest) >= min_len:
                 out += [(a0 + x, a1 + x, pos + y) for a0, a1, pos in _pieces(rest, min_len, depth + 1)]
     return out

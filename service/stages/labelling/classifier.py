@@ -469,11 +469,11 @@ def _cut_cell_under_header(table: Table, probs: list[np.ndarray | None], chosen:
     order = sorted(rows)
     for above, row, below in zip(order, order[1:], order[2:]):
         unmarked = [(cell, body) for cell, body in rows[row]
-                    if not all(int(probs[i].argmax()) == MARKER_LABEL_INDEX for i in body)]
+                    if not _reads_as(probs, body, MARKER_LABEL_INDEX)]
         if len(unmarked) != 1:
             continue
         cell, body = unmarked[0]
-        if cell.col_span != 1 or not all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body):
+        if cell.col_span != 1 or not _reads_as(probs, body, KEY_LABEL_INDEX):
             continue
         header_above = all(int(probs[i].argmax()) == KEY_LABEL_INDEX for _, ids in rows[above] for i in ids)
         values_below = any(int(probs[i].argmax()) not in (KEY_LABEL_INDEX, OTHER_LABEL_INDEX)
@@ -501,7 +501,7 @@ def _rows_read_as_nothing(page: Page, table: Table, probs: list[np.ndarray | Non
         return
     for cells in _rows_of_cells(table, probs).values():
         if not all(cell.col_span == 1 and cell.col in chosen
-                   and all(int(probs[i].argmax()) == OTHER_LABEL_INDEX for i in body) for cell, body in cells):
+                   and _reads_as(probs, body, OTHER_LABEL_INDEX) for cell, body in cells):
             continue
         if not any(ch.isalnum() for _, body in cells for i in body for ch in page.tokens[i].text):
             continue  # dashes in the empty cells of a total row
@@ -547,7 +547,7 @@ def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen
     of such a row are the value's (无偏差 read 无 DEVIATION, 偏差 KEY)."""
     for cells in _rows_of_cells(table, probs).values():
         keys = [(cell, body) for cell, body in cells
-                if all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body)]
+                if _reads_as(probs, body, KEY_LABEL_INDEX)]
         named = any(int(probs[i].argmax()) in ROW_NAMES for _, body in cells for i in body)
         if not named:
             continue
@@ -558,6 +558,11 @@ def _keys_in_indicator_rows(table: Table, probs: list[np.ndarray | None], chosen
             if opening in COLUMN_FIELDS and (table.ruled or cell.col_span == 1):
                 trailing = [i for i in body if int(probs[i].argmax()) == KEY_LABEL_INDEX]
                 _settle(probs, trailing, opening, float(probs[body[0]][opening]))
+
+
+def _reads_as(probs: list[np.ndarray | None], ids: Sequence[int], field: int) -> bool:
+    """Every one of the tokens reads as ``field``."""
+    return all(int(probs[i].argmax()) == field for i in ids)
 
 
 def _rows_of_cells(table: Table, probs: list[np.ndarray | None]) -> dict[int, list[tuple[Cell, list[int]]]]:
@@ -605,7 +610,7 @@ def marker_texts(page: Page, probs: list[np.ndarray | None]) -> None:
     cells = [(page_text, body) for table in page.tables for cell in table.cells
              if (body := [i for i in cell.tokens if probs[i] is not None])
              and (page_text := "".join(normalise_char_text(page.tokens[i].text) for i in body))]
-    marked = {text for text, body in cells if all(int(probs[i].argmax()) == MARKER_LABEL_INDEX for i in body)}
+    marked = {text for text, body in cells if _reads_as(probs, body, MARKER_LABEL_INDEX)}
     for text, body in cells:
         if text in marked:
             for i in body:
@@ -649,7 +654,7 @@ def grade_rows(page: Page, probs: list[np.ndarray | None]) -> None:
         for above, row in zip(order, order[1:]):
             if not any(int(probs[i].argmax()) in totals for _, body in rows[above] for i in body):
                 continue
-            words = [body for _, body in rows[row] if not all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body)]
+            words = [body for _, body in rows[row] if not _reads_as(probs, body, KEY_LABEL_INDEX)]
             if len(words) == len(rows[row]) or not words or any(_has_digit(page, body) for body in words):
                 continue
             for body in words:
@@ -791,7 +796,7 @@ def _cells_after_keys(table: Table, probs: list[np.ndarray | None]) -> set[int]:
     key_ends = set()
     for cell in table.cells:
         body = [i for i in cell.tokens if probs[i] is not None]
-        if body and all(int(probs[i].argmax()) == KEY_LABEL_INDEX for i in body):
+        if body and _reads_as(probs, body, KEY_LABEL_INDEX):
             key_ends.add((cell.row, cell.col + cell.col_span))
     return {id(cell) for cell in table.cells if (cell.row, cell.col) in key_ends}
 
